@@ -1,0 +1,305 @@
+// Package account holds the sign-up and sign-in flows: it checks the input
+// against the configuration, writes users, and starts sessions.
+package account
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+
+	"github.com/google/uuid"
+	"golang.org/x/crypto/bcrypt"
+	"gorm.io/gorm"
+
+	"github.com/hasura-auth-go/auth/apierr"
+	"github.com/hasura-auth-go/auth/config"
+	"github.com/hasura-auth-go/auth/models"
+	"github.com/hasura-auth-go/auth/session"
+)
+
+// Service runs account flows.
+type Service struct {
+	db        *gorm.DB
+	cfg       *config.Config
+	sessions  *session.Service
+	log       *slog.Logger
+	dummyHash []byte
+}
+
+// New returns a Service. It hashes a throwaway password once so that sign-in
+// for an unknown email costs the same bcrypt work as for a known one.
+func New(db *gorm.DB, cfg *config.Config, sessions *session.Service, log *slog.Logger) (*Service, error) {
+	dummy, err := bcrypt.GenerateFromPassword([]byte(uuid.NewString()), cfg.BcryptCost)
+	if err != nil {
+		return nil, fmt.Errorf("prepare dummy hash: %w", err)
+	}
+	return &Service{db: db, cfg: cfg, sessions: sessions, log: log, dummyHash: dummy}, nil
+}
+
+// Options are the contract's SignUpOptions.
+type Options struct {
+	AllowedRoles []string       `json:"allowedRoles"`
+	DefaultRole  string         `json:"defaultRole"`
+	DisplayName  string         `json:"displayName"`
+	Locale       string         `json:"locale"`
+	Metadata     map[string]any `json:"metadata"`
+	RedirectTo   string         `json:"redirectTo"`
+}
+
+// profile is what Options resolve to once checked against the configuration.
+type profile struct {
+	roles       []string
+	defaultRole string
+	displayName string
+	locale      string
+	metadata    models.JSONMap
+}
+
+func (s *Service) resolve(o *Options, fallbackDisplayName string) (*profile, error) {
+	if o == nil {
+		o = &Options{}
+	}
+	p := &profile{
+		roles:       s.cfg.DefaultAllowedRoles,
+		defaultRole: s.cfg.DefaultRole,
+		displayName: o.DisplayName,
+		locale:      o.Locale,
+		metadata:    o.Metadata,
+	}
+	if o.AllowedRoles != nil {
+		for _, r := range o.AllowedRoles {
+			if !slices.Contains(s.cfg.DefaultAllowedRoles, r) {
+				return nil, apierr.Newf(apierr.RoleNotAllowed, fmt.Sprintf("Role %q is not in the allowed roles", r))
+			}
+		}
+		p.roles = slices.Compact(slices.Sorted(slices.Values(o.AllowedRoles)))
+	}
+	if o.DefaultRole != "" {
+		p.defaultRole = o.DefaultRole
+	}
+	if !slices.Contains(p.roles, p.defaultRole) {
+		return nil, apierr.New(apierr.DefaultRoleMustBeInAllowedRoles)
+	}
+	if p.displayName == "" {
+		p.displayName = fallbackDisplayName
+	} else if len([]rune(p.displayName)) > maxDisplayNameLength || !displayNamePattern.MatchString(p.displayName) {
+		return nil, apierr.Invalid(`"options.displayName" must be at most 32 letters, numbers, symbols, spaces or , . ' -`)
+	}
+	if p.locale == "" {
+		p.locale = s.cfg.LocaleDefault
+	} else if len(p.locale) != 2 {
+		return nil, apierr.Invalid(`"locale" must be a two-letter code`)
+	} else if !slices.Contains(s.cfg.AllowedLocales, p.locale) {
+		return nil, apierr.New(apierr.LocaleNotAllowed)
+	}
+	if o.RedirectTo != "" && !s.redirectAllowed(o.RedirectTo) {
+		return nil, apierr.New(apierr.RedirectToNotAllowed)
+	}
+	if p.metadata == nil {
+		p.metadata = models.JSONMap{}
+	}
+	return p, nil
+}
+
+// SignUpEmailPassword creates a user. The session is nil when the user must
+// verify their email first or new users start disabled.
+func (s *Service) SignUpEmailPassword(ctx context.Context, email, password string, o *Options) (*session.Issued, error) {
+	if s.cfg.DisableSignup {
+		return nil, apierr.New(apierr.SignupDisabled)
+	}
+	if err := validateEmailFormat(email); err != nil {
+		return nil, err
+	}
+	if err := s.validatePassword(password); err != nil {
+		return nil, err
+	}
+	p, err := s.resolve(o, email)
+	if err != nil {
+		return nil, err
+	}
+	if !s.emailAllowed(email) {
+		return nil, apierr.New(apierr.InvalidEmailPassword)
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), s.cfg.BcryptCost)
+	if err != nil {
+		return nil, apierr.Internal(fmt.Errorf("hash password: %w", err))
+	}
+	hashStr := string(hash)
+	u := &models.User{
+		Email:        &email,
+		PasswordHash: &hashStr,
+		Disabled:     s.cfg.DisableNewUsers,
+		DisplayName:  p.displayName,
+		Locale:       p.locale,
+		DefaultRole:  p.defaultRole,
+		Metadata:     p.metadata,
+	}
+	var issued *session.Issued
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := models.CreateUser(tx, u, p.roles); err != nil {
+			if errors.Is(err, gorm.ErrDuplicatedKey) {
+				return apierr.New(apierr.EmailAlreadyInUse)
+			}
+			return err
+		}
+		if u.Disabled || s.cfg.EmailVerifiedRequired {
+			return nil
+		}
+		issued, err = s.sessions.Start(tx, u)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return issued, nil
+}
+
+// SignInEmailPassword checks the password with the same bcrypt work whether
+// or not the account exists, and only then says why it refuses.
+func (s *Service) SignInEmailPassword(ctx context.Context, email, password string) (*session.Issued, error) {
+	if err := validateEmailFormat(email); err != nil {
+		return nil, err
+	}
+	if password == "" {
+		return nil, apierr.Invalid(`"password" is required`)
+	}
+	if len([]rune(password)) > maxPasswordLength {
+		return nil, apierr.Invalid(`"password" must be at most 50 characters`)
+	}
+	db := s.db.WithContext(ctx)
+	u, err := models.FindUserByEmail(db, email)
+	if err != nil && !errors.Is(err, models.ErrNotFound) {
+		return nil, err
+	}
+	hash := s.dummyHash
+	if u != nil && u.PasswordHash != nil {
+		hash = []byte(*u.PasswordHash)
+	}
+	match := bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil
+	if u == nil || u.PasswordHash == nil || !match {
+		return nil, apierr.New(apierr.InvalidEmailPassword)
+	}
+	if u.Disabled {
+		return nil, apierr.New(apierr.DisabledUser)
+	}
+	if s.cfg.EmailVerifiedRequired && !u.EmailVerified {
+		return nil, apierr.New(apierr.UnverifiedUser)
+	}
+	var issued *session.Issued
+	err = db.Transaction(func(tx *gorm.DB) error {
+		issued, err = s.sessions.Start(tx, u)
+		return err
+	})
+	return issued, err
+}
+
+// SignInAnonymous creates an anonymous user with the anonymous role.
+func (s *Service) SignInAnonymous(ctx context.Context, displayName, locale string, metadata map[string]any) (*session.Issued, error) {
+	if !s.cfg.AnonymousUsersEnabled || s.cfg.DisableSignup {
+		return nil, apierr.New(apierr.DisabledEndpoint)
+	}
+	p, err := s.resolve(&Options{DisplayName: displayName, Locale: locale, Metadata: metadata}, "Anonymous User")
+	if err != nil {
+		return nil, err
+	}
+	u := &models.User{
+		DisplayName: p.displayName,
+		Locale:      p.locale,
+		DefaultRole: anonymousRole,
+		IsAnonymous: true,
+		Metadata:    p.metadata,
+	}
+	var issued *session.Issued
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := models.CreateUser(tx, u, []string{anonymousRole}); err != nil {
+			return err
+		}
+		issued, err = s.sessions.Start(tx, u)
+		return err
+	})
+	return issued, err
+}
+
+const anonymousRole = "anonymous"
+
+// Deanonymize turns an anonymous user into a regular one with the same id.
+// Its sessions end: their tokens carry the anonymous role, and the user signs
+// in again with the new credentials (after verifying the email when required).
+func (s *Service) Deanonymize(ctx context.Context, userID uuid.UUID, method, email, password string, o *Options) error {
+	switch method {
+	case "email-password":
+	case "passwordless":
+		return apierr.Newf(apierr.DisabledEndpoint, "Deanonymizing with a passwordless method is not available yet")
+	default:
+		return apierr.Invalid(`"signInMethod" must be "email-password" or "passwordless"`)
+	}
+	if err := validateEmailFormat(email); err != nil {
+		return err
+	}
+	if err := s.validatePassword(password); err != nil {
+		return err
+	}
+	p, err := s.resolve(o, email)
+	if err != nil {
+		return err
+	}
+	if !s.emailAllowed(email) {
+		return apierr.New(apierr.InvalidEmailPassword)
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), s.cfg.BcryptCost)
+	if err != nil {
+		return apierr.Internal(fmt.Errorf("hash password: %w", err))
+	}
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		u, err := models.LockUserByID(tx, userID)
+		if errors.Is(err, models.ErrNotFound) {
+			return apierr.New(apierr.Unauthorized)
+		}
+		if err != nil {
+			return err
+		}
+		if !u.IsAnonymous {
+			return apierr.New(apierr.UserNotAnonymous)
+		}
+		changes := map[string]any{
+			"email":          email,
+			"password_hash":  string(hash),
+			"is_anonymous":   false,
+			"email_verified": false,
+			"default_role":   p.defaultRole,
+		}
+		// Profile fields change only when given: the anonymous user's own stay.
+		if o != nil && o.DisplayName != "" {
+			changes["display_name"] = p.displayName
+		}
+		if o != nil && o.Locale != "" {
+			changes["locale"] = p.locale
+		}
+		if o != nil && o.Metadata != nil {
+			changes["metadata"] = p.metadata
+		}
+		err = tx.Model(u).Omit("Roles").Updates(changes).Error
+		if errors.Is(err, gorm.ErrDuplicatedKey) {
+			return apierr.New(apierr.EmailAlreadyInUse)
+		}
+		if err != nil {
+			return err
+		}
+		if err := models.SetUserRoles(tx, u, p.roles); err != nil {
+			return err
+		}
+		_, err = models.DeleteUserRefreshTokens(tx, u.ID)
+		return err
+	})
+}
+
+// User loads the user a verified access token names.
+func (s *Service) User(ctx context.Context, id uuid.UUID) (*models.User, error) {
+	u, err := models.FindUserByID(s.db.WithContext(ctx), id)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, apierr.New(apierr.Unauthorized)
+	}
+	return u, err
+}

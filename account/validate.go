@@ -1,0 +1,92 @@
+package account
+
+import (
+	"net/mail"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/hasura-auth-go/auth/apierr"
+)
+
+// Limits from the contract's request schemas.
+const (
+	maxPasswordLength    = 50
+	maxDisplayNameLength = 32
+	maxEmailLength       = 254
+)
+
+// displayNamePattern is the contract's: letters, numbers, symbols and a few
+// punctuation marks, but not & / : which would help XSS in templates.
+var displayNamePattern = regexp.MustCompile(`^[\p{L}\p{N}\p{S} ,.'-]+$`)
+
+func validateEmailFormat(email string) *apierr.Error {
+	if email == "" {
+		return apierr.Invalid(`"email" is required`)
+	}
+	if len(email) > maxEmailLength {
+		return apierr.Invalid(`"email" is too long`)
+	}
+	addr, err := mail.ParseAddress(email)
+	if err != nil || addr.Address != email || addr.Name != "" {
+		return apierr.Invalid(`"email" must be a valid email address`)
+	}
+	at := strings.LastIndexByte(email, '@')
+	if at < 1 || !strings.Contains(email[at+1:], ".") || strings.ContainsAny(email, " \t\r\n") {
+		return apierr.Invalid(`"email" must be a valid email address`)
+	}
+	return nil
+}
+
+func (s *Service) validatePassword(password string) *apierr.Error {
+	n := utf8.RuneCountInString(password)
+	if n < s.cfg.PasswordMinLength {
+		return apierr.New(apierr.PasswordTooShort)
+	}
+	if n > maxPasswordLength {
+		return apierr.Invalid(`"password" must be at most 50 characters`)
+	}
+	return nil
+}
+
+// emailAllowed applies AUTH_ACCESS_CONTROL_*: blocked lists win; a non-empty
+// allow list (emails or domains) admits only what it names.
+func (s *Service) emailAllowed(email string) bool {
+	email = strings.ToLower(email)
+	domain := email[strings.LastIndexByte(email, '@')+1:]
+	if slices.Contains(s.cfg.BlockedEmails, email) || slices.Contains(s.cfg.BlockedEmailDomains, domain) {
+		return false
+	}
+	if len(s.cfg.AllowedEmails) == 0 && len(s.cfg.AllowedEmailDomains) == 0 {
+		return true
+	}
+	return slices.Contains(s.cfg.AllowedEmails, email) || slices.Contains(s.cfg.AllowedEmailDomains, domain)
+}
+
+// redirectAllowed accepts AUTH_CLIENT_URL and AUTH_ACCESS_CONTROL_ALLOWED_REDIRECT_URLS
+// and paths below them, on the same scheme and host only.
+func (s *Service) redirectAllowed(redirectTo string) bool {
+	target, err := url.Parse(redirectTo)
+	if err != nil || target.Scheme == "" || target.Host == "" || target.User != nil {
+		return false
+	}
+	for _, allowed := range append([]string{s.cfg.ClientURL}, s.cfg.AllowedRedirectURLs...) {
+		if allowed == "" {
+			continue
+		}
+		base, err := url.Parse(allowed)
+		if err != nil {
+			continue
+		}
+		if !strings.EqualFold(base.Scheme, target.Scheme) || !strings.EqualFold(base.Host, target.Host) {
+			continue
+		}
+		prefix := strings.TrimSuffix(base.Path, "/")
+		if target.Path == prefix || strings.HasPrefix(target.Path, prefix+"/") || prefix == "" {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,140 @@
+// Package apierr defines the errors services return to handlers: an nhost
+// error code with its HTTP status and message, and an internal cause that is
+// logged but never sent.
+package apierr
+
+import (
+	"errors"
+	"net/http"
+)
+
+// Error is an API error. Cause is for logs only.
+type Error struct {
+	Status  int
+	Code    string
+	Message string
+	Cause   error
+}
+
+func (e *Error) Error() string {
+	if e.Cause != nil {
+		return e.Code + ": " + e.Cause.Error()
+	}
+	return e.Code
+}
+
+func (e *Error) Unwrap() error { return e.Cause }
+
+// Codes as in nhost's contract; the table is the only place that pairs a code
+// with its status and default message.
+const (
+	InvalidRequest                  = "invalid-request"
+	EmailAlreadyVerified            = "email-already-verified"
+	DefaultRoleMustBeInAllowedRoles = "default-role-must-be-in-allowed-roles"
+	RoleNotAllowed                  = "role-not-allowed"
+	RedirectToNotAllowed            = "redirectTo-not-allowed"
+	LocaleNotAllowed                = "locale-not-allowed"
+	PasswordTooShort                = "password-too-short"
+	PasswordInHIBPDatabase          = "password-in-hibp-database"
+	UserNotAnonymous                = "user-not-anonymous"
+	InvalidEmailPassword            = "invalid-email-password"
+	UnverifiedUser                  = "unverified-user"
+	DisabledUser                    = "disabled-user"
+	InvalidRefreshToken             = "invalid-refresh-token"
+	InvalidPAT                      = "invalid-pat"
+	InvalidTicket                   = "invalid-ticket"
+	Unauthorized                    = "unauthorized"
+	ForbiddenAnonymous              = "forbidden-anonymous"
+	SignupDisabled                  = "signup-disabled"
+	EmailAlreadyInUse               = "email-already-in-use"
+	DisabledEndpoint                = "disabled-endpoint"
+	RouteNotFound                   = "route-not-found"
+	MethodNotAllowed                = "method-not-allowed"
+	RequestTooLarge                 = "request-too-large"
+	InternalServerError             = "internal-server-error"
+)
+
+type entry struct {
+	status  int
+	message string
+}
+
+var table = map[string]entry{
+	InvalidRequest:                  {http.StatusBadRequest, "The request payload is incorrect"},
+	EmailAlreadyVerified:            {http.StatusBadRequest, "User's email is already verified"},
+	DefaultRoleMustBeInAllowedRoles: {http.StatusBadRequest, "Default role must be in allowed roles"},
+	RoleNotAllowed:                  {http.StatusBadRequest, "Role not allowed"},
+	RedirectToNotAllowed:            {http.StatusBadRequest, "The value of \"options.redirectTo\" is not allowed."},
+	LocaleNotAllowed:                {http.StatusBadRequest, "Locale not allowed"},
+	PasswordTooShort:                {http.StatusBadRequest, "Password is too short"},
+	PasswordInHIBPDatabase:          {http.StatusBadRequest, "Password is in HIBP database"},
+	UserNotAnonymous:                {http.StatusBadRequest, "Logged in user is not anonymous"},
+	InvalidEmailPassword:            {http.StatusUnauthorized, "Incorrect email or password"},
+	UnverifiedUser:                  {http.StatusUnauthorized, "Email is not verified"},
+	DisabledUser:                    {http.StatusUnauthorized, "User is disabled"},
+	InvalidRefreshToken:             {http.StatusUnauthorized, "Invalid or expired refresh token"},
+	InvalidPAT:                      {http.StatusUnauthorized, "Invalid or expired personal access token"},
+	InvalidTicket:                   {http.StatusUnauthorized, "Invalid ticket"},
+	Unauthorized:                    {http.StatusUnauthorized, "Authentication required: send a valid access token as Authorization: Bearer <token>"},
+	ForbiddenAnonymous:              {http.StatusForbidden, "Forbidden, user is anonymous."},
+	SignupDisabled:                  {http.StatusForbidden, "Sign up is disabled."},
+	EmailAlreadyInUse:               {http.StatusConflict, "Email already in use"},
+	DisabledEndpoint:                {http.StatusConflict, "This endpoint is disabled"},
+	RouteNotFound:                   {http.StatusNotFound, "Route not found"},
+	MethodNotAllowed:                {http.StatusMethodNotAllowed, "Method not allowed"},
+	RequestTooLarge:                 {http.StatusRequestEntityTooLarge, "The request body is too large"},
+	InternalServerError:             {http.StatusInternalServerError, "Internal server error"},
+}
+
+// New returns the error for code with its default message.
+func New(code string) *Error {
+	e, ok := table[code]
+	if !ok {
+		return &Error{Status: http.StatusInternalServerError, Code: InternalServerError, Message: table[InternalServerError].message, Cause: errors.New("unknown error code " + code)}
+	}
+	return &Error{Status: e.status, Code: code, Message: e.message}
+}
+
+// Newf returns the error for code with a message naming what was wrong.
+func Newf(code, message string) *Error {
+	e := New(code)
+	e.Message = message
+	return e
+}
+
+// Invalid is a 400 invalid-request that says which input was wrong.
+func Invalid(message string) *Error { return Newf(InvalidRequest, message) }
+
+// Internal hides cause from the client and keeps it for the log.
+func Internal(cause error) *Error {
+	e := New(InternalServerError)
+	e.Cause = cause
+	return e
+}
+
+// concealed lists codes that tell a caller whether an account exists.
+var concealed = map[string]bool{
+	InvalidEmailPassword: true,
+	UnverifiedUser:       true,
+	DisabledUser:         true,
+	EmailAlreadyInUse:    true,
+	EmailAlreadyVerified: true,
+	UserNotAnonymous:     true,
+}
+
+// Conceal turns account-revealing errors into a plain invalid-request.
+func Conceal(e *Error) *Error {
+	if !concealed[e.Code] {
+		return e
+	}
+	return &Error{Status: http.StatusBadRequest, Code: InvalidRequest, Message: table[InvalidRequest].message, Cause: e}
+}
+
+// As extracts an *Error, or wraps err as an internal error.
+func As(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return Internal(err)
+}

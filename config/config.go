@@ -1,0 +1,289 @@
+// Package config loads hasura-auth compatible settings (AUTH_*, HASURA_GRAPHQL_*)
+// from the environment and an optional .env file into one typed, validated struct.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/hasura-auth-go/auth/hasura"
+	"github.com/spf13/viper"
+)
+
+// Config is loaded once at start; nothing reads the environment afterwards.
+type Config struct {
+	Port      int
+	APIPrefix string
+	ServerURL string
+	ClientURL string
+	LogLevel  string
+	Version   string
+
+	DatabaseURL        string
+	DatabaseRetryFor   time.Duration
+	HasuraGraphQLURL   string
+	HasuraAdminSecret  string
+	JWTSecretRaw       string
+	JWTSecret          *hasura.JWTSecret // nil: sign with a generated Ed25519 key kept in the database
+	JWTIssuer          string
+	JWKSMaxAge         time.Duration
+	AccessTokenTTL     time.Duration
+	RefreshTokenTTL    time.Duration
+	RefreshReuseWindow time.Duration
+
+	DisableSignup         bool
+	DisableNewUsers       bool
+	DefaultRole           string
+	DefaultAllowedRoles   []string
+	LocaleDefault         string
+	AllowedLocales        []string
+	AnonymousUsersEnabled bool
+	EmailVerifiedRequired bool
+	PasswordMinLength     int
+	ConcealErrors         bool
+	AllowedRedirectURLs   []string
+	AllowedEmails         []string
+	AllowedEmailDomains   []string
+	BlockedEmails         []string
+	BlockedEmailDomains   []string
+	BcryptCost            int
+	MaxRequestBodyBytes   int64
+	ShutdownTimeout       time.Duration
+	DatabaseMaxOpenConns  int
+	DatabaseMaxIdleConns  int
+}
+
+// defaults mirrors .env.example; every key is bound here so viper sees env vars for it.
+var defaults = map[string]any{
+	"AUTH_PORT":                                 4000,
+	"AUTH_API_PREFIX":                           "",
+	"AUTH_SERVER_URL":                           "",
+	"AUTH_CLIENT_URL":                           "",
+	"AUTH_LOG_LEVEL":                            "info",
+	"HASURA_GRAPHQL_DATABASE_URL":               "",
+	"POSTGRES_CONNECTION":                       "",
+	"AUTH_DATABASE_RETRY_FOR":                   "30s",
+	"AUTH_DATABASE_MAX_OPEN_CONNS":              20,
+	"AUTH_DATABASE_MAX_IDLE_CONNS":              20,
+	"HASURA_GRAPHQL_GRAPHQL_URL":                "",
+	"HASURA_GRAPHQL_ADMIN_SECRET":               "",
+	"HASURA_GRAPHQL_JWT_SECRET":                 "",
+	"AUTH_JWT_ISSUER":                           "hasura-auth",
+	"AUTH_JWKS_MAX_AGE":                         300,
+	"AUTH_ACCESS_TOKEN_EXPIRES_IN":              900,
+	"AUTH_REFRESH_TOKEN_EXPIRES_IN":             2592000,
+	"AUTH_REFRESH_TOKEN_REUSE_INTERVAL":         10,
+	"AUTH_DISABLE_SIGNUP":                       false,
+	"AUTH_DISABLE_NEW_USERS":                    false,
+	"AUTH_USER_DEFAULT_ROLE":                    "user",
+	"AUTH_USER_DEFAULT_ALLOWED_ROLES":           "me",
+	"AUTH_LOCALE_DEFAULT":                       "en",
+	"AUTH_LOCALE_ALLOWED_LOCALES":               "en",
+	"AUTH_ANONYMOUS_USERS_ENABLED":              false,
+	"AUTH_EMAIL_SIGNIN_EMAIL_VERIFIED_REQUIRED": true,
+	"AUTH_PASSWORD_MIN_LENGTH":                  3,
+	"AUTH_CONCEAL_ERRORS":                       false,
+	"AUTH_ACCESS_CONTROL_ALLOWED_REDIRECT_URLS": "",
+	"AUTH_ACCESS_CONTROL_ALLOWED_EMAILS":        "",
+	"AUTH_ACCESS_CONTROL_ALLOWED_EMAIL_DOMAINS": "",
+	"AUTH_ACCESS_CONTROL_BLOCKED_EMAILS":        "",
+	"AUTH_ACCESS_CONTROL_BLOCKED_EMAIL_DOMAINS": "",
+	"AUTH_BCRYPT_COST":                          10,
+	"AUTH_MAX_REQUEST_BODY_BYTES":               65536,
+	"AUTH_SHUTDOWN_TIMEOUT":                     "10s",
+}
+
+// DefaultDatabaseURL points at the PostgreSQL every machine of ours runs.
+const DefaultDatabaseURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+
+// Load reads envFile (ignored when missing) then the environment, which wins.
+// overrides, when given, win over both; tests use them instead of os.Setenv.
+func Load(envFile string, overrides map[string]string) (*Config, error) {
+	v := viper.New()
+	for k, d := range defaults {
+		v.SetDefault(k, d)
+		_ = v.BindEnv(k)
+	}
+	if envFile != "" {
+		if _, err := os.Stat(envFile); err == nil {
+			// viper ranks env above config, so real env vars still win over .env
+			v.SetConfigFile(envFile)
+			v.SetConfigType("env")
+			if err := v.ReadInConfig(); err != nil {
+				return nil, fmt.Errorf("read %s: %w", envFile, err)
+			}
+		}
+	}
+	for k, val := range overrides {
+		v.Set(k, val)
+	}
+	return fromViper(v)
+}
+
+func fromViper(v *viper.Viper) (*Config, error) {
+	var errs []error
+	p := parser{v: v, errs: &errs}
+	c := &Config{
+		Port:                  p.int("AUTH_PORT"),
+		APIPrefix:             strings.TrimRight(v.GetString("AUTH_API_PREFIX"), "/"),
+		ServerURL:             v.GetString("AUTH_SERVER_URL"),
+		ClientURL:             v.GetString("AUTH_CLIENT_URL"),
+		LogLevel:              v.GetString("AUTH_LOG_LEVEL"),
+		DatabaseURL:           firstNonEmpty(v.GetString("HASURA_GRAPHQL_DATABASE_URL"), v.GetString("POSTGRES_CONNECTION"), DefaultDatabaseURL),
+		DatabaseRetryFor:      p.duration("AUTH_DATABASE_RETRY_FOR"),
+		DatabaseMaxOpenConns:  p.int("AUTH_DATABASE_MAX_OPEN_CONNS"),
+		DatabaseMaxIdleConns:  p.int("AUTH_DATABASE_MAX_IDLE_CONNS"),
+		HasuraGraphQLURL:      v.GetString("HASURA_GRAPHQL_GRAPHQL_URL"),
+		HasuraAdminSecret:     v.GetString("HASURA_GRAPHQL_ADMIN_SECRET"),
+		JWTSecretRaw:          v.GetString("HASURA_GRAPHQL_JWT_SECRET"),
+		JWTIssuer:             v.GetString("AUTH_JWT_ISSUER"),
+		JWKSMaxAge:            p.seconds("AUTH_JWKS_MAX_AGE"),
+		AccessTokenTTL:        p.seconds("AUTH_ACCESS_TOKEN_EXPIRES_IN"),
+		RefreshTokenTTL:       p.seconds("AUTH_REFRESH_TOKEN_EXPIRES_IN"),
+		RefreshReuseWindow:    p.seconds("AUTH_REFRESH_TOKEN_REUSE_INTERVAL"),
+		DisableSignup:         p.bool("AUTH_DISABLE_SIGNUP"),
+		DisableNewUsers:       p.bool("AUTH_DISABLE_NEW_USERS"),
+		DefaultRole:           strings.TrimSpace(v.GetString("AUTH_USER_DEFAULT_ROLE")),
+		DefaultAllowedRoles:   list(v.GetString("AUTH_USER_DEFAULT_ALLOWED_ROLES")),
+		LocaleDefault:         strings.TrimSpace(v.GetString("AUTH_LOCALE_DEFAULT")),
+		AllowedLocales:        list(v.GetString("AUTH_LOCALE_ALLOWED_LOCALES")),
+		AnonymousUsersEnabled: p.bool("AUTH_ANONYMOUS_USERS_ENABLED"),
+		EmailVerifiedRequired: p.bool("AUTH_EMAIL_SIGNIN_EMAIL_VERIFIED_REQUIRED"),
+		PasswordMinLength:     p.int("AUTH_PASSWORD_MIN_LENGTH"),
+		ConcealErrors:         p.bool("AUTH_CONCEAL_ERRORS"),
+		AllowedRedirectURLs:   list(v.GetString("AUTH_ACCESS_CONTROL_ALLOWED_REDIRECT_URLS")),
+		AllowedEmails:         lowerList(v.GetString("AUTH_ACCESS_CONTROL_ALLOWED_EMAILS")),
+		AllowedEmailDomains:   lowerList(v.GetString("AUTH_ACCESS_CONTROL_ALLOWED_EMAIL_DOMAINS")),
+		BlockedEmails:         lowerList(v.GetString("AUTH_ACCESS_CONTROL_BLOCKED_EMAILS")),
+		BlockedEmailDomains:   lowerList(v.GetString("AUTH_ACCESS_CONTROL_BLOCKED_EMAIL_DOMAINS")),
+		BcryptCost:            p.int("AUTH_BCRYPT_COST"),
+		MaxRequestBodyBytes:   int64(p.int("AUTH_MAX_REQUEST_BODY_BYTES")),
+		ShutdownTimeout:       p.duration("AUTH_SHUTDOWN_TIMEOUT"),
+		Version:               Version,
+	}
+	c.DefaultAllowedRoles = withRole(c.DefaultAllowedRoles, c.DefaultRole)
+	if c.ServerURL == "" {
+		c.ServerURL = fmt.Sprintf("http://localhost:%d", c.Port)
+	}
+	if c.JWTSecretRaw != "" {
+		s, err := hasura.ParseJWTSecret(c.JWTSecretRaw)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("HASURA_GRAPHQL_JWT_SECRET: %w", err))
+		} else {
+			c.JWTSecret = s
+		}
+	}
+	errs = append(errs, c.Validate())
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("invalid configuration:\n%w", err)
+	}
+	return c, nil
+}
+
+// Version is set at build time with -ldflags "-X .../config.Version=…".
+var Version = "0.1.0-dev"
+
+// Validate checks values that parse but make no sense; each error names its variable.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(name, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: "+format, append([]any{name}, args...)...))
+	}
+	if c.Port < 1 || c.Port > 65535 {
+		bad("AUTH_PORT", "must be between 1 and 65535, got %d", c.Port)
+	}
+	if c.APIPrefix != "" && !strings.HasPrefix(c.APIPrefix, "/") {
+		bad("AUTH_API_PREFIX", "must start with /, got %q", c.APIPrefix)
+	}
+	if u, err := url.Parse(c.ServerURL); err != nil || u.Scheme == "" || u.Host == "" {
+		bad("AUTH_SERVER_URL", "must be an absolute URL")
+	}
+	if c.ClientURL != "" {
+		if u, err := url.Parse(c.ClientURL); err != nil || u.Scheme == "" || u.Host == "" {
+			bad("AUTH_CLIENT_URL", "must be an absolute URL")
+		}
+	}
+	if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		bad("HASURA_GRAPHQL_DATABASE_URL", "must be a postgres:// URL")
+	}
+	if c.AccessTokenTTL < time.Second {
+		bad("AUTH_ACCESS_TOKEN_EXPIRES_IN", "must be at least 1 second")
+	}
+	if c.RefreshTokenTTL < time.Minute {
+		bad("AUTH_REFRESH_TOKEN_EXPIRES_IN", "must be at least 60 seconds")
+	}
+	if c.RefreshReuseWindow < 0 || c.RefreshReuseWindow > 5*time.Minute {
+		bad("AUTH_REFRESH_TOKEN_REUSE_INTERVAL", "must be between 0 and 300 seconds")
+	}
+	if c.JWKSMaxAge < 0 {
+		bad("AUTH_JWKS_MAX_AGE", "must not be negative")
+	}
+	if c.DefaultRole == "" {
+		bad("AUTH_USER_DEFAULT_ROLE", "must not be empty")
+	}
+	if c.LocaleDefault == "" || len(c.LocaleDefault) != 2 {
+		bad("AUTH_LOCALE_DEFAULT", "must be a two-letter locale, got %q", c.LocaleDefault)
+	}
+	if len(c.AllowedLocales) == 0 {
+		c.AllowedLocales = []string{c.LocaleDefault}
+	}
+	if c.PasswordMinLength < 1 {
+		bad("AUTH_PASSWORD_MIN_LENGTH", "must be at least 1")
+	}
+	if c.BcryptCost < 4 || c.BcryptCost > 31 {
+		bad("AUTH_BCRYPT_COST", "must be between 4 and 31")
+	}
+	if c.MaxRequestBodyBytes < 1024 {
+		bad("AUTH_MAX_REQUEST_BODY_BYTES", "must be at least 1024")
+	}
+	if c.DatabaseMaxOpenConns < 1 {
+		bad("AUTH_DATABASE_MAX_OPEN_CONNS", "must be at least 1")
+	}
+	if c.JWTSecret != nil && c.JWTSecret.SignKey == nil {
+		bad("HASURA_GRAPHQL_JWT_SECRET", "cannot sign tokens: an asymmetric type needs signing_key (PEM private key); jwk_url alone is for verifying")
+	}
+	return errors.Join(errs...)
+}
+
+// RedactedDatabaseURL is the database URL without its password, for log lines.
+func (c *Config) RedactedDatabaseURL() string {
+	u, err := url.Parse(c.DatabaseURL)
+	if err != nil {
+		return "(unparseable database URL)"
+	}
+	return u.Redacted()
+}
+
+func firstNonEmpty(vals ...string) string {
+	for _, v := range vals {
+		if strings.TrimSpace(v) != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func list(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func lowerList(s string) []string { return list(strings.ToLower(s)) }
+
+func withRole(roles []string, role string) []string {
+	for _, r := range roles {
+		if r == role {
+			return roles
+		}
+	}
+	return append(roles, role)
+}

@@ -1,0 +1,64 @@
+package config
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/viper"
+)
+
+// parser converts strictly: viper's GetInt turns "abc" into 0 silently, which
+// would start a server with a config nobody asked for.
+type parser struct {
+	v    *viper.Viper
+	errs *[]error
+}
+
+func (p parser) raw(key string) string { return strings.TrimSpace(fmt.Sprint(p.v.Get(key))) }
+
+func (p parser) fail(key, want, got string) {
+	*p.errs = append(*p.errs, fmt.Errorf("%s: must be %s, got %q", key, want, got))
+}
+
+func (p parser) int(key string) int {
+	s := p.raw(key)
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		p.fail(key, "an integer", s)
+	}
+	return n
+}
+
+func (p parser) bool(key string) bool {
+	s := p.raw(key)
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		p.fail(key, "true or false", s)
+	}
+	return b
+}
+
+// seconds reads hasura-auth's integer-seconds settings.
+func (p parser) seconds(key string) time.Duration {
+	s := p.raw(key)
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		p.fail(key, "a whole number of seconds", s)
+	}
+	return time.Duration(n) * time.Second
+}
+
+// duration accepts Go durations ("30s") or plain seconds.
+func (p parser) duration(key string) time.Duration {
+	s := p.raw(key)
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return time.Duration(n) * time.Second
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		p.fail(key, "a duration such as 30s", s)
+	}
+	return d
+}

@@ -1,0 +1,32 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/hasura-auth-go/auth/account"
+	"github.com/hasura-auth-go/auth/apierr"
+)
+
+type signUpEmailPasswordRequest struct {
+	Email    string           `json:"email"`
+	Password string           `json:"password"`
+	Options  *account.Options `json:"options"`
+}
+
+func (h *Handlers) signUpEmailPassword(c *gin.Context) error {
+	var req signUpEmailPasswordRequest
+	if err := h.bindJSON(c, &req, false); err != nil {
+		return err
+	}
+	if req.Password == "" {
+		return apierr.Invalid(`"password" is required`)
+	}
+	issued, err := h.accounts.SignUpEmailPassword(c.Request.Context(), req.Email, req.Password, req.Options)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, SessionPayload{Session: sessionJSON(issued)})
+	return nil
+}

@@ -1,0 +1,717 @@
+package hasura
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rsa"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/big"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// Hasura's error codes for JWT mode.
+const (
+	CodeInvalidJWT        = "invalid-jwt"
+	CodeInvalidClaims     = "jwt-invalid-claims"
+	CodeMissingRoleClaims = "jwt-missing-role-claims"
+	CodeAccessDenied      = "access-denied"
+	CodeInvalidHeaders    = "invalid-headers"
+)
+
+// Error carries Hasura's error code and message, e.g. Code "invalid-jwt",
+// Message "Could not verify JWT: JWTExpired". Hasura answers all of them with HTTP 400.
+type Error struct {
+	Code    string
+	Message string
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+func jwtErr(reason string) *Error {
+	return &Error{Code: CodeInvalidJWT, Message: "Could not verify JWT: " + reason}
+}
+
+func claimsErr(msg string) *Error { return &Error{Code: CodeInvalidClaims, Message: msg} }
+
+// VerifierConfig configures a Verifier.
+type VerifierConfig struct {
+	Secret *JWTSecret       // options (namespace, path, format, claims_map, audience, issuer, skew, header); its VerifyKey is tried if non-nil
+	Keys   []any            // extra public keys (e.g. from ParseJWKS); Hasura tries every key and ignores kid
+	Now    func() time.Time // nil = time.Now
+}
+
+// Verifier gives the same verdict as Hasura in JWT mode for a token and request.
+// It is immutable and safe for concurrent use; build a new one when keys change.
+type Verifier struct {
+	keys        []any
+	namespace   string
+	nsPath      jsonPath
+	hasNSPath   bool
+	stringified bool
+	claimsMap   *claimsMapSpec
+	audience    []string
+	hasAudience bool
+	issuer      string
+	skew        *big.Rat
+	header      HeaderSource
+	now         func() time.Time
+	parser      *jwt.Parser
+}
+
+// Claims is the outcome of a successful verification.
+type Claims struct {
+	AllowedRoles []string
+	DefaultRole  string
+	Role         string // the role Hasura would use: x-hasura-role header if given (must be allowed) else default role
+	// SessionVariables holds every session variable claim (lower-cased keys, string values)
+	// except x-hasura-allowed-roles, plus x-hasura-role set to Role, as Hasura's session has it.
+	SessionVariables map[string]string
+	Payload          map[string]any // whole verified payload (numbers as float64, like encoding/json)
+}
+
+// jwsAlgs are the algorithms jose knows; "none" is known but never accepted.
+var jwsAlgs = map[string]bool{
+	"HS256": true, "HS384": true, "HS512": true,
+	"RS256": true, "RS384": true, "RS512": true,
+	"PS256": true, "PS384": true, "PS512": true,
+	"ES256": true, "ES384": true, "ES512": true, "ES256K": true,
+	"EdDSA": true, "none": true,
+}
+
+// NewVerifier validates the configuration and keys.
+func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
+	v := &Verifier{
+		namespace: DefaultClaimsNamespace,
+		header:    HeaderSource{Type: HeaderAuthorization},
+		now:       cfg.Now,
+		skew:      new(big.Rat),
+	}
+	if v.now == nil {
+		v.now = time.Now
+	}
+	if s := cfg.Secret; s != nil {
+		if s.ClaimsNamespace != "" {
+			v.namespace = s.ClaimsNamespace
+		}
+		if s.ClaimsNamespacePath != "" {
+			if s.ClaimsNamespace != "" && s.ClaimsNamespace != DefaultClaimsNamespace {
+				return nil, errors.New("hasura: claims_namespace and claims_namespace_path both cannot be set")
+			}
+			p, err := parseJSONPath(s.ClaimsNamespacePath)
+			if err != nil {
+				return nil, fmt.Errorf("hasura: invalid JSON path claims_namespace_path error: %w", err)
+			}
+			v.nsPath, v.hasNSPath = p, true
+		}
+		switch s.ClaimsFormat {
+		case "", ClaimsFormatJSON:
+		case ClaimsFormatStringifiedJSON:
+			v.stringified = true
+		default:
+			return nil, fmt.Errorf("hasura: unknown claims_format %q", s.ClaimsFormat)
+		}
+		if s.ClaimsMap != nil {
+			spec, err := compileClaimsMap(s.ClaimsMap)
+			if err != nil {
+				return nil, fmt.Errorf("hasura: claims_map: %w", err)
+			}
+			v.claimsMap = spec
+		}
+		v.audience, v.hasAudience = s.Audience, s.Audience != nil
+		v.issuer = s.Issuer
+		v.skew = new(big.Rat).SetFrac(big.NewInt(int64(s.AllowedSkew.Abs())), big.NewInt(int64(time.Second)))
+		switch s.Header.Type {
+		case "", HeaderAuthorization:
+		case HeaderCookie, HeaderCustom:
+			if s.Header.Name == "" {
+				return nil, fmt.Errorf("hasura: header type %s needs a name", s.Header.Type)
+			}
+			v.header = s.Header
+		default:
+			return nil, fmt.Errorf("hasura: unknown header type %q", s.Header.Type)
+		}
+		if s.VerifyKey != nil {
+			k, err := normaliseVerifyKey(s.VerifyKey)
+			if err != nil {
+				return nil, err
+			}
+			v.keys = append(v.keys, k)
+		}
+	}
+	for _, key := range cfg.Keys {
+		k, err := normaliseVerifyKey(key)
+		if err != nil {
+			return nil, err
+		}
+		v.keys = append(v.keys, k)
+	}
+	methods := make([]string, 0, len(jwsAlgs))
+	for alg := range jwsAlgs {
+		if alg != "none" {
+			methods = append(methods, alg)
+		}
+	}
+	sort.Strings(methods)
+	// Time claims are checked here with the injected clock, not by golang-jwt.
+	v.parser = jwt.NewParser(jwt.WithValidMethods(methods), jwt.WithoutClaimsValidation(), jwt.WithJSONNumber())
+	return v, nil
+}
+
+func normaliseVerifyKey(key any) (any, error) {
+	switch k := key.(type) {
+	case []byte:
+		return k, nil
+	case *rsa.PublicKey, *ecdsa.PublicKey, ed25519.PublicKey:
+		return k, nil
+	case *rsa.PrivateKey, *ecdsa.PrivateKey, ed25519.PrivateKey:
+		return k.(crypto.Signer).Public(), nil
+	default:
+		return nil, fmt.Errorf("hasura: unsupported verification key type %T", key)
+	}
+}
+
+// Verify checks a raw JWT with the given x-hasura-role header value ("" when absent).
+// Errors are always *Error.
+func (v *Verifier) Verify(token string, roleHeader string) (*Claims, error) {
+	payload, jerr := v.verifyToken(token)
+	if jerr != nil {
+		return nil, jerr
+	}
+	hc, jerr := v.hasuraClaims(payload)
+	if jerr != nil {
+		return nil, jerr
+	}
+	allowed, def, jerr := parseRoleClaims(hc)
+	if jerr != nil {
+		return nil, jerr
+	}
+	role := roleHeader
+	if role == "" {
+		role = def
+	}
+	if !contains(allowed, role) {
+		return nil, &Error{Code: CodeAccessDenied, Message: "Your requested role is not in allowed roles"}
+	}
+	// Stricter than Hasura, which only checks the requested role: a default role
+	// outside the allowed roles is a broken token even when a header picks another role.
+	if !contains(allowed, def) {
+		return nil, claimsErr("invalid " + defaultRoleClaim + "; should be one of " + allowedRolesClaim)
+	}
+	vars := make(map[string]string, len(hc)+1)
+	for _, k := range sortedKeys(hc) {
+		if k == allowedRolesClaim {
+			continue
+		}
+		s, ok := hc[k].(string)
+		if !ok {
+			return nil, claimsErr("x-hasura-* claims: parsing Text failed, expected String, but encountered " + jsonTypeName(hc[k]))
+		}
+		vars[k] = s
+	}
+	vars[roleClaim] = role
+
+	return &Claims{
+		AllowedRoles:     allowed,
+		DefaultRole:      def,
+		Role:             role,
+		SessionVariables: vars,
+		Payload:          plainNumbers(payload).(map[string]any),
+	}, nil
+}
+
+// plainNumbers converts json.Number to float64 as encoding/json would, keeping
+// json.Number only for values a float64 cannot hold.
+func plainNumbers(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		if f, err := x.Float64(); err == nil {
+			return f
+		}
+		return x
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, el := range x {
+			out[k] = plainNumbers(el)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, el := range x {
+			out[i] = plainNumbers(el)
+		}
+		return out
+	}
+	return v
+}
+
+// VerifyRequest reads the token as Hasura does (Authorization: Bearer <jwt> as exactly
+// two words, or the configured cookie/header) and the X-Hasura-Role header.
+func (v *Verifier) VerifyRequest(r *http.Request) (*Claims, error) {
+	var tokens []string
+	switch v.header.Type {
+	case HeaderCookie:
+		for _, c := range r.Cookies() {
+			if c.Name == v.header.Name {
+				tokens = append(tokens, c.Value)
+			}
+		}
+	case HeaderCustom:
+		tokens = r.Header.Values(v.header.Name)
+	default:
+		for _, h := range r.Header.Values("Authorization") {
+			words := splitWords(h)
+			if len(words) != 2 || words[0] != "Bearer" {
+				return nil, &Error{Code: CodeInvalidHeaders, Message: "Malformed Authorization header"}
+			}
+			tokens = append(tokens, words[1])
+		}
+	}
+	switch len(tokens) {
+	case 0:
+		return nil, &Error{Code: CodeInvalidHeaders, Message: "Missing 'Authorization' or 'Cookie' header in JWT authentication mode"}
+	case 1:
+		return v.Verify(tokens[0], r.Header.Get("X-Hasura-Role"))
+	default:
+		return nil, &Error{Code: CodeInvalidHeaders, Message: "Could not verify JWT: Multiple JWTs found"}
+	}
+}
+
+// splitWords splits like Haskell's Data.ByteString.Char8.words (ASCII whitespace and 0xA0).
+func splitWords(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool {
+		switch r {
+		case ' ', '\t', '\n', '\v', '\f', '\r', 0xA0:
+			return true
+		}
+		return false
+	})
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// verifyToken runs jose's checks in jose's order: compact decoding, claims-set
+// decoding, signature, then exp, iat, nbf, iss, aud.
+func (v *Verifier) verifyToken(token string) (map[string]any, *Error) {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return nil, jwtErr(fmt.Sprintf("JWSError (CompactDecodeError Invalid number of parts: Expected 3 parts; got %d)", len(parts)))
+	}
+	// Newer Hasura matches the unverified issuer against the config before anything else.
+	if v.issuer != "" {
+		if raw, err := base64.RawURLEncoding.DecodeString(parts[1]); err == nil {
+			if claims, err := decodeClaimsSet(raw); err == nil {
+				if iss, ok := claims["iss"].(string); ok && iss != v.issuer {
+					return nil, jwtErr("JWTNotInIssuer")
+				}
+			}
+		}
+	}
+	alg, err := decodeHeader(parts[0])
+	if err != nil {
+		return nil, jwtErr(fmt.Sprintf("JWSError (JSONDecodeError %q)", err.Error()))
+	}
+	if _, err := base64.RawURLEncoding.DecodeString(parts[2]); err != nil {
+		return nil, jwtErr(`JWSError (JSONDecodeError "invalid base64url signature")`)
+	}
+	rawPayload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return nil, jwtErr(`JWSError (JSONDecodeError "invalid base64url payload")`)
+	}
+	claims, err := decodeClaimsSet(rawPayload)
+	if err != nil {
+		return nil, jwtErr("JWTClaimsSetDecodeError " + strconv.Quote(err.Error()))
+	}
+	if alg == "none" {
+		return nil, jwtErr("JWSError JWSNoSignatures")
+	}
+	if len(v.keys) == 0 {
+		return nil, jwtErr("JWSError NoUsableKeys")
+	}
+	if _, err := v.parser.ParseWithClaims(token, jwt.MapClaims{}, v.keyFunc); err != nil {
+		return nil, jwtErr("JWSError JWSInvalidSignature")
+	}
+	if jerr := v.checkClaims(claims); jerr != nil {
+		return nil, jerr
+	}
+	return claims, nil
+}
+
+var errNoFittingKey = errors.New("no key fits the token's algorithm")
+
+// keyFunc offers every configured key that jose would accept for the token's alg.
+func (v *Verifier) keyFunc(t *jwt.Token) (any, error) {
+	alg, _ := t.Header["alg"].(string)
+	var set jwt.VerificationKeySet
+	for _, k := range v.keys {
+		if keyFitsAlg(k, alg) {
+			set.Keys = append(set.Keys, k)
+		}
+	}
+	if len(set.Keys) == 0 {
+		return nil, errNoFittingKey
+	}
+	return set, nil
+}
+
+// keyFitsAlg follows jose: HMAC keys verify any HS alg if at least as long as the
+// digest, RSA keys any RS/PS alg, EC keys only the alg of their curve.
+func keyFitsAlg(key any, alg string) bool {
+	switch k := key.(type) {
+	case []byte:
+		switch alg {
+		case "HS256":
+			return len(k) >= 32
+		case "HS384":
+			return len(k) >= 48
+		case "HS512":
+			return len(k) >= 64
+		}
+	case *rsa.PublicKey:
+		return strings.HasPrefix(alg, "RS") || strings.HasPrefix(alg, "PS")
+	case *ecdsa.PublicKey:
+		switch alg {
+		case "ES256":
+			return k.Curve == elliptic.P256()
+		case "ES384":
+			return k.Curve == elliptic.P384()
+		case "ES512":
+			return k.Curve == elliptic.P521()
+		}
+	case ed25519.PublicKey:
+		return alg == "EdDSA"
+	}
+	return false
+}
+
+func decodeHeader(seg string) (string, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(seg)
+	if err != nil {
+		return "", errors.New("invalid base64url header")
+	}
+	var h map[string]any
+	if err := strictDecode(raw, &h); err != nil || h == nil {
+		return "", errors.New("header is not a JSON object")
+	}
+	alg, ok := h["alg"].(string)
+	if !ok {
+		return "", errors.New(`key "alg" not found`)
+	}
+	if !jwsAlgs[alg] {
+		return "", errors.New("unknown alg")
+	}
+	return alg, nil
+}
+
+// strictDecode decodes exactly one JSON value (numbers as json.Number).
+func strictDecode(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errors.New("trailing data after JSON value")
+	}
+	return nil
+}
+
+// decodeClaimsSet decodes the payload and type-checks the registered claims as jose does.
+func decodeClaimsSet(raw []byte) (map[string]any, error) {
+	var claims map[string]any
+	if err := strictDecode(raw, &claims); err != nil {
+		return nil, errors.New("Error in $: payload is not valid JSON")
+	}
+	if claims == nil {
+		return nil, errors.New("Error in $: expected Object")
+	}
+	for _, name := range []string{"iss", "sub", "jti"} {
+		if c, ok := claims[name]; ok && c != nil {
+			if _, ok := c.(string); !ok {
+				return nil, fmt.Errorf("Error in $['%s']: expected String", name)
+			}
+		}
+	}
+	for _, name := range []string{"exp", "nbf", "iat"} {
+		if c, ok := claims[name]; ok && c != nil {
+			if _, ok := c.(json.Number); !ok {
+				return nil, fmt.Errorf("Error in $['%s']: expected Number", name)
+			}
+		}
+	}
+	if aud, ok := claims["aud"]; ok && aud != nil {
+		if _, err := audience(aud); err != nil {
+			return nil, errors.New("Error in $['aud']: expected String or Array of String")
+		}
+	}
+	return claims, nil
+}
+
+func audience(v any) ([]string, error) {
+	switch a := v.(type) {
+	case string:
+		return []string{a}, nil
+	case []any:
+		out := make([]string, 0, len(a))
+		for _, el := range a {
+			s, ok := el.(string)
+			if !ok {
+				return nil, errors.New("not a string")
+			}
+			out = append(out, s)
+		}
+		return out, nil
+	}
+	return nil, errors.New("not a string or array")
+}
+
+// checkClaims applies jose's time, issuer and audience rules with the injected clock.
+func (v *Verifier) checkClaims(claims map[string]any) *Error {
+	now := timeRat(v.now())
+	if exp, ok := numericDate(claims["exp"]); ok {
+		// Valid only while now < exp + skew.
+		if !exp.after(now, v.skew, -1) {
+			return jwtErr("JWTExpired")
+		}
+	}
+	if iat, ok := numericDate(claims["iat"]); ok {
+		// Issued in the future beyond the skew: iat > now + skew.
+		if iat.after(now, v.skew, 1) {
+			return jwtErr("JWTIssuedAtFuture")
+		}
+	}
+	if nbf, ok := numericDate(claims["nbf"]); ok {
+		// Not yet valid while now < nbf - skew, i.e. nbf > now + skew.
+		if nbf.after(now, v.skew, 1) {
+			return jwtErr("JWTNotYetValid")
+		}
+	}
+	if iss, ok := claims["iss"].(string); ok && v.issuer != "" && iss != v.issuer {
+		return jwtErr("JWTNotInIssuer")
+	}
+	if raw, ok := claims["aud"]; ok && raw != nil {
+		auds, _ := audience(raw)
+		accepted := false
+		for _, a := range auds {
+			if !v.hasAudience || contains(v.audience, a) {
+				accepted = true
+				break
+			}
+		}
+		// jose requires one accepted audience, so an empty aud list never passes.
+		if !accepted {
+			return jwtErr("JWTNotInAudience")
+		}
+	}
+	return nil
+}
+
+// numDate is a NumericDate, exact as a rational, or clamped to +/- infinity.
+type numDate struct {
+	r   *big.Rat
+	inf int
+}
+
+func timeRat(t time.Time) *big.Rat {
+	r := new(big.Rat).SetInt64(t.Unix())
+	return r.Add(r, big.NewRat(int64(t.Nanosecond()), int64(time.Second)))
+}
+
+// numericDate parses a JSON number exactly; absurd magnitudes are clamped so that
+// hostile inputs cannot make big.Rat expand huge exponents.
+func numericDate(v any) (numDate, bool) {
+	n, ok := v.(json.Number)
+	if !ok {
+		return numDate{}, false
+	}
+	s := n.String()
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
+		return numDate{}, false
+	}
+	switch {
+	case math.IsInf(f, 1) || f > 1e15:
+		return numDate{inf: 1}, true
+	case math.IsInf(f, -1) || f < -1e15:
+		return numDate{inf: -1}, true
+	}
+	if len(s) <= 64 {
+		if exp := strings.IndexAny(s, "eE"); exp < 0 || len(s)-exp <= 4 {
+			if r, ok := new(big.Rat).SetString(s); ok {
+				return numDate{r: r}, true
+			}
+		}
+	}
+	return numDate{r: new(big.Rat).SetFloat64(f)}, true
+}
+
+// after reports whether d > now + sign*skew (sign -1: compares with now - skew).
+func (d numDate) after(now, skew *big.Rat, sign int) bool {
+	if d.inf != 0 {
+		return d.inf > 0
+	}
+	bound := new(big.Rat).Set(now)
+	if sign > 0 {
+		bound.Add(bound, skew)
+	} else {
+		bound.Sub(bound, skew)
+	}
+	return d.r.Cmp(bound) > 0
+}
+
+// hasuraClaims finds the claims object (namespace, path or claims_map) and returns
+// the session variable claims with lower-cased keys.
+func (v *Verifier) hasuraClaims(payload map[string]any) (map[string]any, *Error) {
+	if v.claimsMap != nil {
+		return v.mappedClaims(payload)
+	}
+	unregistered := make(map[string]any, len(payload))
+	for k, val := range payload {
+		if !registeredClaims[k] {
+			unregistered[k] = val
+		}
+	}
+	var found any
+	var ok bool
+	location := "claims_namespace " + v.namespace
+	if v.hasNSPath {
+		found, ok = v.nsPath.lookup(unregistered)
+		location = "claims_namespace_path " + v.nsPath.String()
+		if !ok {
+			return nil, claimsErr("claims not found at claims_namespace_path: '" + v.nsPath.String() + "'")
+		}
+	} else if found, ok = unregistered[v.namespace]; !ok {
+		return nil, claimsErr("claims key: '" + v.namespace + "' not found")
+	}
+	var obj map[string]any
+	if v.stringified {
+		s, isStr := found.(string)
+		if !isStr {
+			return nil, claimsErr("expecting a string when claims_format is stringified_json")
+		}
+		if err := strictDecode([]byte(s), &obj); err != nil || obj == nil {
+			return nil, claimsErr("expecting stringified json at: '" + location + "', but found: " + s)
+		}
+	} else if obj, ok = found.(map[string]any); !ok {
+		return nil, claimsErr("expecting a json object when claims_format is json")
+	}
+	hc := make(map[string]any, len(obj))
+	// Keys are case-insensitive; take them in a fixed order so duplicates resolve deterministically.
+	for _, k := range sortedKeys(obj) {
+		lk := strings.ToLower(k)
+		if strings.HasPrefix(lk, sessionPrefix) {
+			hc[lk] = obj[k]
+		}
+	}
+	return hc, nil
+}
+
+func (v *Verifier) mappedClaims(payload map[string]any) (map[string]any, *Error) {
+	spec := v.claimsMap
+	hc := map[string]any{}
+	roles, jerr := resolveRoleValue(spec.allowedRoles, payload, allowedRolesClaim, "should be a list of roles", func(x any) (any, error) {
+		r, err := parseRoleList(x)
+		return r, err
+	})
+	if jerr != nil {
+		return nil, jerr
+	}
+	hc[allowedRolesClaim] = roles
+	def, jerr := resolveRoleValue(spec.defaultRole, payload, defaultRoleClaim, "should be a role", func(x any) (any, error) {
+		r, err := parseRole(x)
+		return r, err
+	})
+	if jerr != nil {
+		return nil, jerr
+	}
+	hc[defaultRoleClaim] = def
+	for _, k := range sortedSpecKeys(spec.others) {
+		mv := spec.others[k]
+		if !mv.hasPath {
+			hc[k] = mv.literal
+			continue
+		}
+		if val, ok := mv.path.lookup(payload); ok {
+			hc[k] = val
+		} else if mv.hasDefault {
+			hc[k] = mv.def
+		} else {
+			return nil, claimsErr("JWT claim from claims_map, " + k + " not found")
+		}
+	}
+	return hc, nil
+}
+
+func resolveRoleValue(mv mapValue, payload map[string]any, name, hint string, parse func(any) (any, error)) (any, *Error) {
+	if !mv.hasPath {
+		return mv.literal, nil
+	}
+	val, ok := mv.path.lookup(payload)
+	if !ok {
+		if mv.hasDefault {
+			return mv.def, nil
+		}
+		return nil, &Error{Code: CodeMissingRoleClaims, Message: "JWT claim does not contain " + name}
+	}
+	parsed, err := parse(val)
+	if err != nil {
+		return nil, claimsErr("invalid " + name + "; " + hint + ": " + err.Error())
+	}
+	return parsed, nil
+}
+
+func sortedSpecKeys(m map[string]mapValue) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// parseRoleClaims reads allowed-roles then default-role, with Hasura's messages.
+func parseRoleClaims(hc map[string]any) ([]string, string, *Error) {
+	rawAllowed, ok := hc[allowedRolesClaim]
+	if !ok {
+		return nil, "", &Error{Code: CodeMissingRoleClaims, Message: "JWT claim does not contain " + allowedRolesClaim}
+	}
+	var allowed []string
+	switch a := rawAllowed.(type) {
+	case []string: // already parsed from claims_map
+		allowed = a
+	default:
+		var err error
+		if allowed, err = parseRoleList(a); err != nil {
+			return nil, "", claimsErr("invalid " + allowedRolesClaim + "; should be a list of roles: " + err.Error())
+		}
+	}
+	rawDefault, ok := hc[defaultRoleClaim]
+	if !ok {
+		return nil, "", &Error{Code: CodeMissingRoleClaims, Message: "JWT claim does not contain " + defaultRoleClaim}
+	}
+	def, err := parseRole(rawDefault)
+	if err != nil {
+		return nil, "", claimsErr("invalid " + defaultRoleClaim + "; should be a single role name: " + err.Error())
+	}
+	return allowed, def, nil
+}

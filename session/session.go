@@ -1,0 +1,230 @@
+// Package session starts, rotates and ends sessions: rows of
+// auth.refresh_tokens and the access tokens issued with them.
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/hasura-auth-go/auth/apierr"
+	"github.com/hasura-auth-go/auth/models"
+	"github.com/hasura-auth-go/auth/token"
+)
+
+// keepGenerations is how many retired generations per session stay
+// recognisable as replays; older ones are simply invalid.
+const keepGenerations = 16
+
+// Service manages sessions.
+type Service struct {
+	db          *gorm.DB
+	tokens      *token.Service
+	now         func() time.Time
+	ttl         time.Duration
+	reuseWindow time.Duration
+	log         *slog.Logger
+}
+
+// Options configure a Service.
+type Options struct {
+	DB          *gorm.DB
+	Tokens      *token.Service
+	Now         func() time.Time
+	TTL         time.Duration // refresh token lifetime, sliding
+	ReuseWindow time.Duration // how long a just-rotated token still yields the rotation's result
+	Log         *slog.Logger
+}
+
+// New returns a Service.
+func New(o Options) *Service {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Service{db: o.DB, tokens: o.Tokens, now: o.Now, ttl: o.TTL, reuseWindow: o.ReuseWindow, log: o.Log}
+}
+
+// Issued is a session as handed to a client.
+type Issued struct {
+	AccessToken    string
+	ExpiresIn      int64
+	RefreshToken   string
+	RefreshTokenID uuid.UUID
+	User           *models.User
+}
+
+// Start creates a session for u inside tx (the caller's transaction, so a
+// user and their first session are written together).
+func (s *Service) Start(tx *gorm.DB, u *models.User) (*Issued, error) {
+	now := s.now()
+	refresh := uuid.NewString()
+	row := models.RefreshToken{
+		ID:               uuid.New(),
+		CreatedAt:        now,
+		ExpiresAt:        now.Add(s.ttl),
+		UserID:           u.ID,
+		Type:             models.RefreshTokenRegular,
+		RefreshTokenHash: HashToken(refresh),
+	}
+	if err := tx.Create(&row).Error; err != nil {
+		return nil, fmt.Errorf("insert refresh token: %w", err)
+	}
+	if err := models.TouchLastSeen(tx, u.ID, now); err != nil {
+		return nil, fmt.Errorf("touch last seen: %w", err)
+	}
+	return s.issue(u, row.ID, refresh)
+}
+
+func (s *Service) issue(u *models.User, id uuid.UUID, refresh string) (*Issued, error) {
+	access, expiresIn, err := s.tokens.Issue(u)
+	if err != nil {
+		return nil, err
+	}
+	return &Issued{AccessToken: access, ExpiresIn: expiresIn, RefreshToken: refresh, RefreshTokenID: id, User: u}, nil
+}
+
+// Refresh rotates a refresh token. See the comments inside for the three cases.
+func (s *Service) Refresh(ctx context.Context, presented string) (*Issued, error) {
+	if _, err := uuid.Parse(presented); err != nil {
+		return nil, apierr.New(apierr.InvalidRefreshToken)
+	}
+	hash := HashToken(presented)
+	var (
+		out     *Issued
+		revoked *models.RefreshToken
+	)
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		now := s.now()
+		// 1. The current token: rotate it. Concurrent callers queue on the
+		// row lock; once the winner commits, the hash no longer matches and
+		// they fall through to case 2.
+		rt, err := models.LockRefreshTokenByHash(tx, hash, models.RefreshTokenRegular)
+		if err == nil {
+			if !now.Before(rt.ExpiresAt) {
+				return apierr.New(apierr.InvalidRefreshToken)
+			}
+			user, err := s.activeUser(tx, rt.UserID)
+			if err != nil {
+				return err
+			}
+			next, err := s.rotate(tx, rt, presented, now)
+			if err != nil {
+				return err
+			}
+			out, err = s.issue(user, rt.ID, next)
+			return err
+		}
+		if !errors.Is(err, models.ErrNotFound) {
+			return err
+		}
+
+		// 2. A retired token. The generation just rotated, within the reuse
+		// window: the caller lost a race with another tab, so hand it the
+		// same token the winner got. Anything else is a replay: revoke.
+		h, err := models.FindHistoryByHash(tx, hash)
+		if errors.Is(err, models.ErrNotFound) {
+			// 3. Unknown, expired and purged, or too old to remember.
+			return apierr.New(apierr.InvalidRefreshToken)
+		}
+		if err != nil {
+			return err
+		}
+		rt, err = models.LockRefreshTokenByID(tx, h.RefreshTokenID)
+		if errors.Is(err, models.ErrNotFound) {
+			return apierr.New(apierr.InvalidRefreshToken)
+		}
+		if err != nil {
+			return err
+		}
+		graceful := h.Generation == rt.Generation-1 && h.NextTokenSealed != nil &&
+			now.Sub(h.RotatedAt) <= s.reuseWindow && now.Before(rt.ExpiresAt)
+		if graceful {
+			next, err := open(presented, rt.ID[:], h.NextTokenSealed)
+			if err == nil && HashToken(next) == rt.RefreshTokenHash {
+				user, err := s.activeUser(tx, rt.UserID)
+				if err != nil {
+					return err
+				}
+				out, err = s.issue(user, rt.ID, next)
+				return err
+			}
+		}
+		if _, err := models.DeleteRefreshToken(tx, rt.ID); err != nil {
+			return err
+		}
+		revoked = rt
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if revoked != nil {
+		s.log.Warn("refresh token reuse detected: session revoked",
+			"user_id", revoked.UserID, "refresh_token_id", revoked.ID, "generation", revoked.Generation)
+		return nil, apierr.New(apierr.InvalidRefreshToken)
+	}
+	return out, nil
+}
+
+// rotate replaces rt's token with a new one in one statement: new hash and
+// sliding expiry on the session, the old hash into history with the new
+// token sealed under the old one, older seals dropped, old history pruned.
+func (s *Service) rotate(tx *gorm.DB, rt *models.RefreshToken, presented string, now time.Time) (string, error) {
+	next := uuid.NewString()
+	sealed, err := seal(presented, rt.ID[:], next)
+	if err != nil {
+		return "", fmt.Errorf("seal rotated token: %w", err)
+	}
+	err = tx.Exec(`WITH upd AS (
+  UPDATE auth.refresh_tokens SET refresh_token_hash = @next, generation = @nextgen, expires_at = @exp WHERE id = @id
+), unseal AS (
+  UPDATE auth.refresh_token_history SET next_token_sealed = NULL
+  WHERE refresh_token_id = @id AND next_token_sealed IS NOT NULL
+), prune AS (
+  DELETE FROM auth.refresh_token_history WHERE refresh_token_id = @id AND generation <= @prunebelow
+)
+INSERT INTO auth.refresh_token_history (token_hash, refresh_token_id, generation, rotated_at, expires_at, next_token_sealed)
+VALUES (@old, @id, @gen, @now, @oldexp, @sealed)`,
+		map[string]any{
+			"next": HashToken(next), "gen": rt.Generation, "nextgen": rt.Generation + 1, "exp": now.Add(s.ttl), "id": rt.ID,
+			"prunebelow": rt.Generation - keepGenerations, "old": rt.RefreshTokenHash, "now": now, "oldexp": rt.ExpiresAt, "sealed": sealed,
+		}).Error
+	if err != nil {
+		return "", fmt.Errorf("rotate refresh token: %w", err)
+	}
+	return next, nil
+}
+
+func (s *Service) activeUser(tx *gorm.DB, id uuid.UUID) (*models.User, error) {
+	u, err := models.FindUserByID(tx, id)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, apierr.New(apierr.InvalidRefreshToken)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if u.Disabled {
+		return nil, apierr.New(apierr.DisabledUser)
+	}
+	return u, nil
+}
+
+// SignOut ends the session a refresh token belongs to, current or just
+// rotated. Unknown tokens are not an error: signing out is idempotent.
+func (s *Service) SignOut(ctx context.Context, presented string) error {
+	hash := HashToken(presented)
+	return s.db.WithContext(ctx).Exec(`DELETE FROM auth.refresh_tokens
+WHERE type = 'regular' AND (refresh_token_hash = ? OR id = (SELECT refresh_token_id FROM auth.refresh_token_history WHERE token_hash = ?))`,
+		hash, hash).Error
+}
+
+// SignOutAll ends every session of the user, personal access tokens included.
+func (s *Service) SignOutAll(ctx context.Context, userID uuid.UUID) error {
+	_, err := models.DeleteUserRefreshTokens(s.db.WithContext(ctx), userID)
+	return err
+}
