@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -114,7 +116,7 @@ func Load(envFile string, overrides map[string]string) (*Config, error) {
 			v.SetConfigFile(envFile)
 			v.SetConfigType("env")
 			if err := v.ReadInConfig(); err != nil {
-				return nil, fmt.Errorf("read %s: %w", envFile, err)
+				return nil, envFileError(envFile, err)
 			}
 		}
 	}
@@ -126,7 +128,7 @@ func Load(envFile string, overrides map[string]string) (*Config, error) {
 
 func fromViper(v *viper.Viper) (*Config, error) {
 	var errs []error
-	p := parser{v: v, errs: &errs}
+	p := parser{v: v, errs: &errs, failed: map[string]bool{}}
 	c := &Config{
 		Port:                  p.int("AUTH_PORT"),
 		APIPrefix:             strings.TrimRight(v.GetString("AUTH_API_PREFIX"), "/"),
@@ -177,20 +179,68 @@ func fromViper(v *viper.Viper) (*Config, error) {
 			c.JWTSecret = s
 		}
 	}
-	errs = append(errs, c.Validate())
+	// a value that did not parse was reported as written; its zero value would
+	// only add a misleading second error ("got 0")
+	errs = append(errs, c.validate(p.failed))
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("invalid configuration:\n%w", err)
 	}
 	return c, nil
 }
 
+// gotenv quotes the offending line in its errors; that line may be part of a
+// key (an unquoted multi-line PEM, a JSON secret missing its "="), and the
+// error is printed at start, so report its number instead.
+var gotenvLineErr = regexp.MustCompile("(?s)^line `(.*)` (doesn't match format|has an unset variable)$")
+
+func envFileError(envFile string, err error) error {
+	var perr viper.ConfigParseError
+	if !errors.As(err, &perr) {
+		return fmt.Errorf("read %s: %w", envFile, err) // I/O error: names only the file
+	}
+	what := "is not a valid .env file"
+	cause := perr.Unwrap()
+	switch m := gotenvLineErr.FindStringSubmatch(cause.Error()); {
+	case m != nil:
+		problem := "is not NAME=VALUE (quote a value that spans lines)"
+		if m[2] == "has an unset variable" {
+			problem = "exports an unset variable"
+		}
+		what = "line " + envFileLineNumber(envFile, m[1]) + " " + problem
+	case cause.Error() == "missing quotes":
+		what = "has a quoted value that is never closed"
+	}
+	return fmt.Errorf("read %s: %s (the line is not shown: it may hold a secret)", envFile, what)
+}
+
+// envFileLineNumber finds the 1-based number of the line gotenv rejected; "?" if not found.
+func envFileLineNumber(envFile, rejected string) string {
+	first, _, _ := strings.Cut(rejected, "\n")
+	first = strings.TrimSpace(first)
+	b, err := os.ReadFile(envFile)
+	if err != nil {
+		return "?"
+	}
+	for i, l := range strings.Split(string(b), "\n") {
+		if strings.TrimSpace(strings.TrimPrefix(l, "\uFEFF")) == first {
+			return strconv.Itoa(i + 1)
+		}
+	}
+	return "?"
+}
+
 // Version is set at build time with -ldflags "-X .../config.Version=…".
 var Version = "0.1.0-dev"
 
 // Validate checks values that parse but make no sense; each error names its variable.
-func (c *Config) Validate() error {
+func (c *Config) Validate() error { return c.validate(nil) }
+
+func (c *Config) validate(skip map[string]bool) error {
 	var errs []error
 	bad := func(name, format string, args ...any) {
+		if skip[name] {
+			return
+		}
 		errs = append(errs, fmt.Errorf("%s: "+format, append([]any{name}, args...)...))
 	}
 	if c.Port < 1 || c.Port > 65535 {

@@ -12,13 +12,15 @@ import (
 // parser converts strictly: viper's GetInt turns "abc" into 0 silently, which
 // would start a server with a config nobody asked for.
 type parser struct {
-	v    *viper.Viper
-	errs *[]error
+	v      *viper.Viper
+	errs   *[]error
+	failed map[string]bool // keys that did not parse; range checks skip them
 }
 
 func (p parser) raw(key string) string { return strings.TrimSpace(fmt.Sprint(p.v.Get(key))) }
 
 func (p parser) fail(key, want, got string) {
+	p.failed[key] = true
 	*p.errs = append(*p.errs, fmt.Errorf("%s: must be %s, got %q", key, want, got))
 }
 

@@ -42,7 +42,7 @@ func TestMain(m *testing.M) {
 }
 
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	srv   *server.Server
 	clock *testsupport.Clock
 	logs  *logBuffer
@@ -61,7 +61,7 @@ var baseConfig = map[string]string{
 	"AUTH_LOCALE_ALLOWED_LOCALES":               "en,fr",
 }
 
-func newEnv(t *testing.T, overrides map[string]string) *env {
+func newEnv(t testing.TB, overrides map[string]string) *env {
 	t.Helper()
 	vals := map[string]string{"HASURA_GRAPHQL_DATABASE_URL": dbURL}
 	for k, v := range baseConfig {
@@ -90,13 +90,13 @@ type response struct {
 	Body   []byte
 }
 
-func (r *response) decode(t *testing.T, v any) {
+func (r *response) decode(t testing.TB, v any) {
 	t.Helper()
 	require.NoError(t, json.Unmarshal(r.Body, v), "body: %s", r.Body)
 }
 
 // errorCode returns the "error" field of an error body.
-func (r *response) errorCode(t *testing.T) string {
+func (r *response) errorCode(t testing.TB) string {
 	t.Helper()
 	var e struct {
 		Status  int    `json:"status"`
@@ -142,7 +142,7 @@ func (e *env) do(method, path string, body any, headers ...header) *response {
 var emailSeq atomic.Int64
 
 // email returns an address no other test uses.
-func email(t *testing.T) string {
+func email(t testing.TB) string {
 	return fmt.Sprintf("u%d-%s@example.com", emailSeq.Add(1), strings.ToLower(strings.NewReplacer("/", "-", "_", "-").Replace(t.Name())))
 }
 
@@ -236,7 +236,7 @@ func (l *logBuffer) String() string {
 // contract's enum lacks is API-NOTES' 401 "unauthorized" for a missing or bad
 // Bearer token; its body is checked against the same ErrorResponse shape with
 // the code swapped for one the enum has.
-func contract(t *testing.T, path, method string, r *response) {
+func contract(t testing.TB, path, method string, r *response) {
 	t.Helper()
 	body := r.Body
 	var e map[string]any
