@@ -57,6 +57,8 @@ type Config struct {
 	ShutdownTimeout       time.Duration
 	DatabaseMaxOpenConns  int
 	DatabaseMaxIdleConns  int
+
+	databaseURLFromPostgresConnection bool // names the right variable in errors
 }
 
 // defaults mirrors .env.example; every key is bound here so viper sees env vars for it.
@@ -167,6 +169,8 @@ func fromViper(v *viper.Viper) (*Config, error) {
 		ShutdownTimeout:       p.duration("AUTH_SHUTDOWN_TIMEOUT"),
 		Version:               Version,
 	}
+	c.databaseURLFromPostgresConnection = strings.TrimSpace(v.GetString("HASURA_GRAPHQL_DATABASE_URL")) == "" &&
+		strings.TrimSpace(v.GetString("POSTGRES_CONNECTION")) != ""
 	c.DefaultAllowedRoles = withRole(c.DefaultAllowedRoles, c.DefaultRole)
 	if c.ServerURL == "" {
 		c.ServerURL = fmt.Sprintf("http://localhost:%d", c.Port)
@@ -258,7 +262,11 @@ func (c *Config) validate(skip map[string]bool) error {
 		}
 	}
 	if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-		bad("HASURA_GRAPHQL_DATABASE_URL", "must be a postgres:// URL")
+		name := "HASURA_GRAPHQL_DATABASE_URL"
+		if c.databaseURLFromPostgresConnection {
+			name = "POSTGRES_CONNECTION"
+		}
+		bad(name, "must be a postgres:// URL")
 	}
 	if c.AccessTokenTTL < time.Second {
 		bad("AUTH_ACCESS_TOKEN_EXPIRES_IN", "must be at least 1 second")

@@ -118,3 +118,13 @@ INSERT INTO auth.providers (id) VALUES
   ('gitlab'), ('google'), ('linkedin'), ('spotify'), ('strava'), ('twitch'), ('twitter'),
   ('windowslive'), ('workos')
 ON CONFLICT DO NOTHING;
+
+-- Columns that later hasura-auth versions added: an adopted older schema gets them too.
+ALTER TABLE auth.users ADD COLUMN IF NOT EXISTS webauthn_current_challenge text;
+ALTER TABLE auth.users ADD COLUMN IF NOT EXISTS otp_method_last_used text;
+ALTER TABLE auth.users ADD COLUMN IF NOT EXISTS otp_hash text;
+ALTER TABLE auth.users ADD COLUMN IF NOT EXISTS otp_hash_expires_at timestamptz NOT NULL DEFAULT now();
+ALTER TABLE auth.refresh_tokens ADD COLUMN IF NOT EXISTS metadata jsonb;
+ALTER TABLE auth.refresh_tokens ADD COLUMN IF NOT EXISTS type text NOT NULL DEFAULT 'regular' REFERENCES auth.refresh_token_types(value);
+ALTER TABLE auth.refresh_tokens ADD COLUMN IF NOT EXISTS refresh_token_hash varchar(255);
+ALTER TABLE auth.user_security_keys ADD COLUMN IF NOT EXISTS nickname text;
