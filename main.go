@@ -14,11 +14,15 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/hasura-auth-go/auth/cli"
 	"github.com/hasura-auth-go/auth/config"
 	"github.com/hasura-auth-go/auth/server"
 )
 
 func main() {
+	if cli.IsCommand(os.Args[1:]) {
+		os.Exit(cli.Run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+	}
 	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "error:", err)
 		os.Exit(1)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"time"
 
 	"github.com/google/uuid"
 	"golang.org/x/crypto/bcrypt"
@@ -16,7 +17,9 @@ import (
 	"github.com/hasura-auth-go/auth/apierr"
 	"github.com/hasura-auth-go/auth/config"
 	"github.com/hasura-auth-go/auth/models"
+	"github.com/hasura-auth-go/auth/secretbox"
 	"github.com/hasura-auth-go/auth/session"
+	"github.com/hasura-auth-go/auth/token"
 )
 
 // Service runs account flows.
@@ -26,16 +29,26 @@ type Service struct {
 	sessions  *session.Service
 	log       *slog.Logger
 	dummyHash []byte
+	now       func() time.Time // WithClock; time.Now by default
+	secrets   *secretbox.Box   // TOTP secrets at rest; nil without AUTH_ENCRYPTION_KEY
 }
 
 // New returns a Service. It hashes a throwaway password once so that sign-in
 // for an unknown email costs the same bcrypt work as for a known one.
-func New(db *gorm.DB, cfg *config.Config, sessions *session.Service, log *slog.Logger) (*Service, error) {
+func New(db *gorm.DB, cfg *config.Config, sessions *session.Service, log *slog.Logger, opts ...Option) (*Service, error) {
 	dummy, err := bcrypt.GenerateFromPassword([]byte(uuid.NewString()), cfg.BcryptCost)
 	if err != nil {
 		return nil, fmt.Errorf("prepare dummy hash: %w", err)
 	}
-	return &Service{db: db, cfg: cfg, sessions: sessions, log: log, dummyHash: dummy}, nil
+	secrets, err := cfg.Keyring()
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{db: db, cfg: cfg, sessions: sessions, log: log, dummyHash: dummy, now: time.Now, secrets: secrets}
+	for _, o := range opts {
+		o(s)
+	}
+	return s, nil
 }
 
 // Options are the contract's SignUpOptions.
@@ -157,21 +170,24 @@ func (s *Service) SignUpEmailPassword(ctx context.Context, email, password strin
 }
 
 // SignInEmailPassword checks the password with the same bcrypt work whether
-// or not the account exists, and only then says why it refuses.
-func (s *Service) SignInEmailPassword(ctx context.Context, email, password string) (*session.Issued, error) {
+// or not the account exists, and only then says why it refuses. A user with
+// TOTP active gets no session but an MFA ticket for /signin/mfa/totp. The
+// access token of a session started here is elevated: the password was just
+// proved (account/elevate.go).
+func (s *Service) SignInEmailPassword(ctx context.Context, email, password string) (issued *session.Issued, mfaTicket string, err error) {
 	if err := validateEmailFormat(email); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if password == "" {
-		return nil, apierr.Invalid(`"password" is required`)
+		return nil, "", apierr.Invalid(`"password" is required`)
 	}
 	if len([]rune(password)) > maxPasswordLength {
-		return nil, apierr.Invalid(`"password" must be at most 50 characters`)
+		return nil, "", apierr.Invalid(`"password" must be at most 50 characters`)
 	}
 	db := s.db.WithContext(ctx)
 	u, err := models.FindUserByEmail(db, email)
 	if err != nil && !errors.Is(err, models.ErrNotFound) {
-		return nil, err
+		return nil, "", err
 	}
 	hash := s.dummyHash
 	if u != nil && u.PasswordHash != nil {
@@ -179,20 +195,23 @@ func (s *Service) SignInEmailPassword(ctx context.Context, email, password strin
 	}
 	match := bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil
 	if u == nil || u.PasswordHash == nil || !match {
-		return nil, apierr.New(apierr.InvalidEmailPassword)
+		return nil, "", apierr.New(apierr.InvalidEmailPassword)
 	}
 	if u.Disabled {
-		return nil, apierr.New(apierr.DisabledUser)
+		return nil, "", apierr.New(apierr.DisabledUser)
 	}
 	if s.cfg.EmailVerifiedRequired && !u.EmailVerified {
-		return nil, apierr.New(apierr.UnverifiedUser)
+		return nil, "", apierr.New(apierr.UnverifiedUser)
 	}
-	var issued *session.Issued
-	err = db.Transaction(func(tx *gorm.DB) error {
+	if totpActive(u) {
+		ticket, err := s.startMFA(db, u.ID)
+		return nil, ticket, err
+	}
+	err = s.db.WithContext(token.WithElevated(ctx)).Transaction(func(tx *gorm.DB) error {
 		issued, err = s.sessions.Start(tx, u)
 		return err
 	})
-	return issued, err
+	return issued, "", err
 }
 
 // SignInAnonymous creates an anonymous user with the anonymous role.

@@ -43,6 +43,12 @@ const (
 	InvalidRefreshToken             = "invalid-refresh-token"
 	InvalidPAT                      = "invalid-pat"
 	InvalidTicket                   = "invalid-ticket"
+	DisabledMFATOTP                 = "disabled-mfa-totp"
+	NoTOTPSecret                    = "no-totp-secret"
+	TOTPAlreadyActive               = "totp-already-active"
+	InvalidTOTP                     = "invalid-totp"
+	MFATypeNotFound                 = "mfa-type-not-found"
+	ElevatedClaimRequired           = "elevated-claim-required"
 	Unauthorized                    = "unauthorized"
 	ForbiddenAnonymous              = "forbidden-anonymous"
 	SignupDisabled                  = "signup-disabled"
@@ -75,6 +81,12 @@ var table = map[string]entry{
 	InvalidRefreshToken:             {http.StatusUnauthorized, "Invalid or expired refresh token"},
 	InvalidPAT:                      {http.StatusUnauthorized, "Invalid or expired personal access token"},
 	InvalidTicket:                   {http.StatusUnauthorized, "Invalid ticket"},
+	DisabledMFATOTP:                 {http.StatusUnauthorized, "User does not have TOTP MFA enabled"},
+	NoTOTPSecret:                    {http.StatusBadRequest, "User does not have a TOTP secret"},
+	TOTPAlreadyActive:               {http.StatusBadRequest, "TOTP MFA is already active"},
+	InvalidTOTP:                     {http.StatusUnauthorized, "Invalid TOTP code"},
+	MFATypeNotFound:                 {http.StatusBadRequest, "MFA type not found"},
+	ElevatedClaimRequired:           {http.StatusForbidden, "Elevated claim is required"},
 	Unauthorized:                    {http.StatusUnauthorized, "Authentication required: send a valid access token as Authorization: Bearer <token>"},
 	ForbiddenAnonymous:              {http.StatusForbidden, "Forbidden, user is anonymous."},
 	SignupDisabled:                  {http.StatusForbidden, "Sign up is disabled."},

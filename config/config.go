@@ -8,11 +8,14 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/hasura-auth-go/auth/claims"
 	"github.com/hasura-auth-go/auth/hasura"
+	"github.com/hasura-auth-go/auth/secretbox"
 	"github.com/spf13/viper"
 )
 
@@ -25,17 +28,26 @@ type Config struct {
 	LogLevel  string
 	Version   string
 
-	DatabaseURL        string
-	DatabaseRetryFor   time.Duration
-	HasuraGraphQLURL   string
-	HasuraAdminSecret  string
-	JWTSecretRaw       string
-	JWTSecret          *hasura.JWTSecret // nil: sign with a generated Ed25519 key kept in the database
-	JWTIssuer          string
-	JWKSMaxAge         time.Duration
-	AccessTokenTTL     time.Duration
-	RefreshTokenTTL    time.Duration
-	RefreshReuseWindow time.Duration
+	DatabaseURL       string
+	DatabaseRetryFor  time.Duration
+	HasuraGraphQLURL  string
+	HasuraAdminSecret string
+	JWTSecretRaw      string
+	JWTSecret         *hasura.JWTSecret // nil: sign with a generated Ed25519 key kept in the database
+	JWTIssuer         string
+	JWKSMaxAge        time.Duration
+	// Generated signing keys (used when HASURA_GRAPHQL_JWT_SECRET is unset).
+	JWTAlgorithm          string
+	KeyRotationInterval   time.Duration // 0: rotate only on demand
+	EncryptionKey         []byte        // nil: secrets at rest are not encrypted
+	EncryptionKeyPrevious [][]byte
+	AccessTokenTTL        time.Duration
+	RefreshTokenTTL       time.Duration
+	RefreshReuseWindow    time.Duration
+	// Custom claims: see package claims and the README.
+	JWTCustomClaims         map[string]string // AUTH_JWT_CUSTOM_CLAIMS: claim → path in the user, or a {{path}} template
+	JWTCustomClaimsDefaults map[string]any    // AUTH_JWT_CUSTOM_CLAIMS_DEFAULTS: claim → value when it yields nothing
+	JWTCustomClaimsFunction string            // AUTH_JWT_CUSTOM_CLAIMS_FUNCTION: [schema.]fn(user_id uuid) returns jsonb
 
 	DisableSignup         bool
 	DisableNewUsers       bool
@@ -58,6 +70,11 @@ type Config struct {
 	DatabaseMaxOpenConns  int
 	DatabaseMaxIdleConns  int
 
+	// Second factors and elevation (account/mfa.go, account/elevate.go).
+	MFAEnabled           bool   // AUTH_MFA_ENABLED: users may enrol TOTP
+	MFATOTPIssuer        string // issuer shown in authenticator apps
+	RequireElevatedClaim string // disabled | recommended | required
+
 	databaseURLFromPostgresConnection bool // names the right variable in errors
 }
 
@@ -78,9 +95,16 @@ var defaults = map[string]any{
 	"HASURA_GRAPHQL_JWT_SECRET":                 "",
 	"AUTH_JWT_ISSUER":                           "hasura-auth",
 	"AUTH_JWKS_MAX_AGE":                         300,
+	"AUTH_JWT_ALGORITHM":                        "EdDSA",
+	"AUTH_JWT_KEY_ROTATION_INTERVAL":            "0",
+	"AUTH_ENCRYPTION_KEY":                       "",
+	"AUTH_ENCRYPTION_KEY_PREVIOUS":              "",
 	"AUTH_ACCESS_TOKEN_EXPIRES_IN":              900,
 	"AUTH_REFRESH_TOKEN_EXPIRES_IN":             2592000,
 	"AUTH_REFRESH_TOKEN_REUSE_INTERVAL":         10,
+	"AUTH_JWT_CUSTOM_CLAIMS":                    "",
+	"AUTH_JWT_CUSTOM_CLAIMS_DEFAULTS":           "",
+	"AUTH_JWT_CUSTOM_CLAIMS_FUNCTION":           "",
 	"AUTH_DISABLE_SIGNUP":                       false,
 	"AUTH_DISABLE_NEW_USERS":                    false,
 	"AUTH_USER_DEFAULT_ROLE":                    "user",
@@ -99,6 +123,9 @@ var defaults = map[string]any{
 	"AUTH_BCRYPT_COST":                          10,
 	"AUTH_MAX_REQUEST_BODY_BYTES":               65536,
 	"AUTH_SHUTDOWN_TIMEOUT":                     "10s",
+	"AUTH_MFA_ENABLED":                          false,
+	"AUTH_MFA_TOTP_ISSUER":                      "auth",
+	"AUTH_REQUIRE_ELEVATED_CLAIM":               "disabled",
 }
 
 // DefaultDatabaseURL points at the PostgreSQL every machine of ours runs.
@@ -146,6 +173,10 @@ func fromViper(v *viper.Viper) (*Config, error) {
 		JWTSecretRaw:          v.GetString("HASURA_GRAPHQL_JWT_SECRET"),
 		JWTIssuer:             v.GetString("AUTH_JWT_ISSUER"),
 		JWKSMaxAge:            p.seconds("AUTH_JWKS_MAX_AGE"),
+		JWTAlgorithm:          strings.TrimSpace(v.GetString("AUTH_JWT_ALGORITHM")),
+		KeyRotationInterval:   p.duration("AUTH_JWT_KEY_ROTATION_INTERVAL"),
+		EncryptionKey:         p.hexKey("AUTH_ENCRYPTION_KEY"),
+		EncryptionKeyPrevious: p.hexKeys("AUTH_ENCRYPTION_KEY_PREVIOUS"),
 		AccessTokenTTL:        p.seconds("AUTH_ACCESS_TOKEN_EXPIRES_IN"),
 		RefreshTokenTTL:       p.seconds("AUTH_REFRESH_TOKEN_EXPIRES_IN"),
 		RefreshReuseWindow:    p.seconds("AUTH_REFRESH_TOKEN_REUSE_INTERVAL"),
@@ -167,6 +198,9 @@ func fromViper(v *viper.Viper) (*Config, error) {
 		BcryptCost:            p.int("AUTH_BCRYPT_COST"),
 		MaxRequestBodyBytes:   int64(p.int("AUTH_MAX_REQUEST_BODY_BYTES")),
 		ShutdownTimeout:       p.duration("AUTH_SHUTDOWN_TIMEOUT"),
+		MFAEnabled:            p.bool("AUTH_MFA_ENABLED"),
+		MFATOTPIssuer:         strings.TrimSpace(v.GetString("AUTH_MFA_TOTP_ISSUER")),
+		RequireElevatedClaim:  strings.TrimSpace(v.GetString("AUTH_REQUIRE_ELEVATED_CLAIM")),
 		Version:               Version,
 	}
 	c.databaseURLFromPostgresConnection = strings.TrimSpace(v.GetString("HASURA_GRAPHQL_DATABASE_URL")) == "" &&
@@ -183,6 +217,9 @@ func fromViper(v *viper.Viper) (*Config, error) {
 			c.JWTSecret = s
 		}
 	}
+	p.jsonObject(claims.VarClaims, &c.JWTCustomClaims)
+	p.jsonObject(claims.VarDefaults, &c.JWTCustomClaimsDefaults)
+	c.JWTCustomClaimsFunction = strings.TrimSpace(v.GetString(claims.VarFunction))
 	// a value that did not parse was reported as written; its zero value would
 	// only add a misleading second error ("got 0")
 	errs = append(errs, c.validate(p.failed))
@@ -292,6 +329,14 @@ func (c *Config) validate(skip map[string]bool) error {
 	if c.PasswordMinLength < 1 {
 		bad("AUTH_PASSWORD_MIN_LENGTH", "must be at least 1")
 	}
+	if c.MFATOTPIssuer == "" {
+		bad("AUTH_MFA_TOTP_ISSUER", "must not be empty")
+	}
+	switch c.RequireElevatedClaim {
+	case ElevatedDisabled, ElevatedRecommended, ElevatedRequired:
+	default:
+		bad("AUTH_REQUIRE_ELEVATED_CLAIM", "must be disabled, recommended or required, got %q", c.RequireElevatedClaim)
+	}
 	if c.BcryptCost < 4 || c.BcryptCost > 31 {
 		bad("AUTH_BCRYPT_COST", "must be between 4 and 31")
 	}
@@ -301,11 +346,35 @@ func (c *Config) validate(skip map[string]bool) error {
 	if c.DatabaseMaxOpenConns < 1 {
 		bad("AUTH_DATABASE_MAX_OPEN_CONNS", "must be at least 1")
 	}
+	if !slices.Contains(SigningAlgorithms, c.JWTAlgorithm) {
+		bad("AUTH_JWT_ALGORITHM", "must be one of %s, got %q", strings.Join(SigningAlgorithms, ", "), c.JWTAlgorithm)
+	}
+	if c.KeyRotationInterval < 0 || (c.KeyRotationInterval > 0 && c.KeyRotationInterval < c.JWKSMaxAge+c.AccessTokenTTL) {
+		bad("AUTH_JWT_KEY_ROTATION_INTERVAL", "must be 0 (off) or at least AUTH_JWKS_MAX_AGE + AUTH_ACCESS_TOKEN_EXPIRES_IN (%s)", c.JWKSMaxAge+c.AccessTokenTTL)
+	}
+	if len(c.EncryptionKeyPrevious) > 0 && c.EncryptionKey == nil {
+		bad("AUTH_ENCRYPTION_KEY_PREVIOUS", "is set but AUTH_ENCRYPTION_KEY is not: set the new master key too")
+	}
 	if c.JWTSecret != nil && c.JWTSecret.SignKey == nil {
 		bad("HASURA_GRAPHQL_JWT_SECRET", "cannot sign tokens: an asymmetric type needs signing_key (PEM private key); jwk_url alone is for verifying")
 	}
+	if !skip[claims.VarClaims] && !skip[claims.VarDefaults] {
+		if err := c.CustomClaims().Validate(); err != nil {
+			errs = append(errs, err) // each line already names its variable
+		}
+	}
 	return errors.Join(errs...)
 }
+
+// SigningAlgorithms are the algorithms of keys the server generates itself.
+var SigningAlgorithms = []string{"EdDSA", "ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "PS256"}
+
+// AUTH_REQUIRE_ELEVATED_CLAIM values.
+const (
+	ElevatedDisabled    = "disabled"
+	ElevatedRecommended = "recommended" // only users with a second factor must elevate
+	ElevatedRequired    = "required"
+)
 
 // RedactedDatabaseURL is the database URL without its password, for log lines.
 func (c *Config) RedactedDatabaseURL() string {
@@ -344,4 +413,27 @@ func withRole(roles []string, role string) []string {
 		}
 	}
 	return append(roles, role)
+}
+
+// Keyring returns the master keys for secrets at rest, nil when none is set.
+func (c *Config) Keyring() (*secretbox.Box, error) {
+	if c.EncryptionKey == nil {
+		return nil, nil
+	}
+	k, err := secretbox.New(c.EncryptionKey, c.EncryptionKeyPrevious...)
+	if err != nil {
+		return nil, fmt.Errorf("AUTH_ENCRYPTION_KEY: %w", err)
+	}
+	return k, nil
+}
+
+// Keys lists, sorted, every environment variable the configuration reads
+// (deploy_test.go checks .env.example and docker-compose.yaml against it).
+func Keys() []string {
+	keys := make([]string, 0, len(defaults))
+	for k := range defaults {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hasura-auth-go/auth/secretbox"
+
 	"github.com/spf13/viper"
 )
 
@@ -63,4 +65,39 @@ func (p parser) duration(key string) time.Duration {
 		p.fail(key, "a duration such as 30s", s)
 	}
 	return d
+}
+
+// hexKey reads an optional 32-byte key written as 64 hex characters. The
+// value is never echoed: it is a secret.
+func (p parser) hexKey(key string) []byte {
+	s := p.raw(key)
+	if s == "" || s == "<nil>" {
+		return nil
+	}
+	b, err := secretbox.ParseHexKey(s)
+	if err != nil {
+		*p.errs = append(*p.errs, fmt.Errorf("%s: %w", key, err))
+		p.failed[key] = true
+		return nil
+	}
+	return b
+}
+
+// hexKeys reads a comma-separated list of hex keys.
+func (p parser) hexKeys(key string) [][]byte {
+	var out [][]byte
+	for i, part := range strings.Split(p.raw(key), ",") {
+		part = strings.TrimSpace(part)
+		if part == "" || part == "<nil>" {
+			continue
+		}
+		b, err := secretbox.ParseHexKey(part)
+		if err != nil {
+			*p.errs = append(*p.errs, fmt.Errorf("%s: entry %d %w", key, i+1, err))
+			p.failed[key] = true
+			continue
+		}
+		out = append(out, b)
+	}
+	return out
 }

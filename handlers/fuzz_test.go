@@ -11,6 +11,7 @@ func FuzzRequestBodies(f *testing.F) {
 	paths := []string{
 		"/v1/signup/email-password", "/v1/signin/email-password", "/v1/signin/anonymous",
 		"/v1/token", "/v1/token/verify", "/v1/signout", "/v1/user/deanonymize",
+		"/v1/signin/mfa/totp", "/v1/signin/pat",
 	}
 	seeds := []string{
 		``, `{}`, `null`, `[]`, `"x"`, `{"email":"a@example.com","password":"correct horse battery"}`,
@@ -18,6 +19,8 @@ func FuzzRequestBodies(f *testing.F) {
 		`{"refreshToken":"2c35b6f3-c4b9-48e3-978a-d4d0f1d42e24"}`, `{"refreshToken":"2c35b6f3-c4b9-48e3-978a-d4d0f1d42e24","all":true}`,
 		`{"token":"eyJhbGciOiJub25lIn0.e30."}`, `{"email":"\u0000@x.y","password":"\ud800"}`, `{"a":1}{"b":2}`, `{"email":1e400}`,
 		`{"signInMethod":"email-password","email":"b@example.com","password":"correct horse battery"}`,
+		`{"ticket":"mfaTotp:2c35b6f3-c4b9-48e3-978a-d4d0f1d42e24","otp":"123456"}`, `{"ticket":"mfaTotp:","otp":"\u0000"}`,
+		`{"personalAccessToken":"2c35b6f3-c4b9-48e3-978a-d4d0f1d42e24"}`,
 	}
 	for i, s := range seeds {
 		f.Add(uint8(i), []byte(s))

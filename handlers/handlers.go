@@ -62,6 +62,8 @@ func NewRouter(d Deps) *gin.Engine {
 	}
 	g.GET("/version", h.handle(h.version))
 	g.GET("/.well-known/jwks.json", h.handle(h.jwks))
+	g.GET("/admin/keys", h.handle(h.listKeys))
+	g.POST("/admin/keys/rotate", h.handle(h.rotateKeys))
 
 	g.POST("/signup/email-password", h.handle(h.signUpEmailPassword))
 	g.POST("/signin/email-password", h.handle(h.signInEmailPassword))
@@ -71,6 +73,17 @@ func NewRouter(d Deps) *gin.Engine {
 	g.POST("/signout", h.handle(h.signOut))
 	g.GET("/user", h.handle(h.getUser))
 	g.POST("/user/deanonymize", h.handle(h.deanonymize))
+
+	// Second factor, personal access tokens, elevation (mfa.go, pat.go).
+	g.GET("/mfa/totp/generate", h.handle(h.generateTOTP))
+	g.POST("/user/mfa", h.handle(h.changeUserMFA))
+	g.POST("/signin/mfa/totp", h.handle(h.signInMFATOTP))
+	g.POST("/elevate/password", h.handle(h.elevatePassword))
+	g.POST("/elevate/totp", h.handle(h.elevateTOTP))
+	g.POST("/pat", h.handle(h.createPAT))
+	g.GET("/pat", h.handle(h.listPATs))
+	g.DELETE("/pat/:id", h.handle(h.revokePAT))
+	g.POST("/signin/pat", h.handle(h.signInPAT))
 	return r
 }
 
@@ -122,7 +135,7 @@ func (h *Handlers) cors(c *gin.Context) {
 	hd.Set("Access-Control-Allow-Origin", origin)
 	hd.Set("Access-Control-Allow-Credentials", "true")
 	if c.Request.Method == http.MethodOptions && c.GetHeader("Access-Control-Request-Method") != "" {
-		hd.Set("Access-Control-Allow-Methods", "GET, HEAD, POST, OPTIONS")
+		hd.Set("Access-Control-Allow-Methods", "GET, HEAD, POST, DELETE, OPTIONS")
 		if req := c.GetHeader("Access-Control-Request-Headers"); req != "" {
 			hd.Set("Access-Control-Allow-Headers", req)
 		}

@@ -16,12 +16,28 @@ func (h *Handlers) signInEmailPassword(c *gin.Context) error {
 	if err := h.bindJSON(c, &req, false); err != nil {
 		return err
 	}
-	issued, err := h.accounts.SignInEmailPassword(c.Request.Context(), req.Email, req.Password)
+	issued, ticket, err := h.accounts.SignInEmailPassword(c.Request.Context(), req.Email, req.Password)
 	if err != nil {
 		return err
 	}
+	if ticket != "" {
+		c.JSON(http.StatusOK, signInEmailPasswordResponse{MFA: &mfaChallenge{Ticket: ticket}})
+		return nil
+	}
 	c.JSON(http.StatusOK, SessionPayload{Session: sessionJSON(issued)})
 	return nil
+}
+
+// signInEmailPasswordResponse is the contract's SignInEmailPasswordResponse
+// when TOTP is needed: {"session": null, "mfa": {"ticket": "mfaTotp:…"}}.
+type signInEmailPasswordResponse struct {
+	Session *Session      `json:"session"`
+	MFA     *mfaChallenge `json:"mfa"`
+}
+
+// mfaChallenge is the contract's MFAChallengePayload.
+type mfaChallenge struct {
+	Ticket string `json:"ticket"`
 }
 
 type signInAnonymousRequest struct {

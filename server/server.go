@@ -14,8 +14,11 @@ import (
 	"gorm.io/gorm/logger"
 
 	"github.com/hasura-auth-go/auth/account"
+	"github.com/hasura-auth-go/auth/claims"
 	"github.com/hasura-auth-go/auth/config"
 	"github.com/hasura-auth-go/auth/handlers"
+	"github.com/hasura-auth-go/auth/hasura"
+	"github.com/hasura-auth-go/auth/metadata"
 	"github.com/hasura-auth-go/auth/migrations"
 	"github.com/hasura-auth-go/auth/models"
 	"github.com/hasura-auth-go/auth/session"
@@ -30,12 +33,18 @@ type Server struct {
 	Sessions *session.Service
 	Accounts *account.Service
 	Router   *gin.Engine
+
+	stopMetadata func() // ends the background Hasura metadata apply (issue 3)
 }
 
 // Options are the seams tests use.
 type Options struct {
 	Now func() time.Time // nil = time.Now
 	Log *slog.Logger     // nil = slog.Default()
+	// SkipHasuraMetadata: do not apply metadata/ to Hasura even when
+	// HASURA_GRAPHQL_GRAPHQL_URL and HASURA_GRAPHQL_ADMIN_SECRET are set
+	// (tests that point those at a stub of their own).
+	SkipHasuraMetadata bool
 }
 
 // OpenDB connects to PostgreSQL, retrying for cfg.DatabaseRetryFor. It says
@@ -97,15 +106,31 @@ func New(ctx context.Context, cfg *config.Config, db *gorm.DB, o Options) (*Serv
 	if err := models.UpsertRoles(ctx, db, roles); err != nil {
 		return nil, fmt.Errorf("seed roles: %w", err)
 	}
+	keyring, err := cfg.Keyring()
+	if err != nil {
+		return nil, err
+	}
+	customClaims, err := claims.New(ctx, cfg.CustomClaims(), claims.Options{DB: db, Log: o.Log})
+	if err != nil {
+		return nil, err
+	}
+	var claimsResolver token.ClaimsResolver // stays a nil interface when nothing is configured
+	if customClaims != nil {
+		claimsResolver = customClaims
+	}
 	tokens, err := token.New(ctx, token.Options{
-		Secret:     cfg.JWTSecret,
-		Issuer:     cfg.JWTIssuer,
-		TTL:        cfg.AccessTokenTTL,
-		JWKSMaxAge: cfg.JWKSMaxAge,
-		JWKSURL:    cfg.ServerURL + cfg.APIPrefix + "/.well-known/jwks.json",
-		Now:        o.Now,
-		DB:         db,
-		Log:        o.Log,
+		Claims:      claimsResolver,
+		Algorithm:   cfg.JWTAlgorithm,
+		RotateEvery: cfg.KeyRotationInterval,
+		Keyring:     keyring,
+		Secret:      cfg.JWTSecret,
+		Issuer:      cfg.JWTIssuer,
+		TTL:         cfg.AccessTokenTTL,
+		JWKSMaxAge:  cfg.JWKSMaxAge,
+		JWKSURL:     cfg.ServerURL + cfg.APIPrefix + "/.well-known/jwks.json",
+		Now:         o.Now,
+		DB:          db,
+		Log:         o.Log,
 	})
 	if err != nil {
 		return nil, err
@@ -113,21 +138,70 @@ func New(ctx context.Context, cfg *config.Config, db *gorm.DB, o Options) (*Serv
 	sessions := session.New(session.Options{
 		DB: db, Tokens: tokens, Now: o.Now, TTL: cfg.RefreshTokenTTL, ReuseWindow: cfg.RefreshReuseWindow, Log: o.Log,
 	})
-	accounts, err := account.New(db, cfg, sessions, o.Log)
+	accounts, err := account.New(db, cfg, sessions, o.Log, account.WithClock(o.Now))
 	if err != nil {
 		return nil, err
 	}
 	router := handlers.NewRouter(handlers.Deps{
 		Config: cfg, DB: db, Accounts: accounts, Sessions: sessions, Tokens: tokens, Log: o.Log,
 	})
-	return &Server{Config: cfg, DB: db, Tokens: tokens, Sessions: sessions, Accounts: accounts, Router: router}, nil
+	stopMetadata := startHasuraMetadata(ctx, cfg, o) // issue 3: background, never delays serving
+	return &Server{Config: cfg, DB: db, Tokens: tokens, Sessions: sessions, Accounts: accounts, Router: router, stopMetadata: stopMetadata}, nil
 }
 
 // Close releases the database pool.
 func (s *Server) Close() error {
+	if s.stopMetadata != nil {
+		s.stopMetadata()
+	}
 	sqlDB, err := s.DB.DB()
 	if err != nil {
 		return err
 	}
 	return sqlDB.Close()
+}
+
+// --- Hasura metadata (issue 3) ---
+
+// startHasuraMetadata applies metadata/ through Hasura's metadata API in the
+// background, retrying while Hasura starts (it often starts after us, and its
+// JWKS fetch needs us up first), until ctx ends or the returned stop is called.
+func startHasuraMetadata(ctx context.Context, cfg *config.Config, o Options) (stop func()) {
+	if o.SkipHasuraMetadata {
+		return func() {}
+	}
+	if cfg.HasuraGraphQLURL == "" || cfg.HasuraAdminSecret == "" {
+		o.Log.Info("hasura metadata not applied: set HASURA_GRAPHQL_GRAPHQL_URL and HASURA_GRAPHQL_ADMIN_SECRET to apply it at start")
+		return func() {}
+	}
+	sources, err := metadata.Load()
+	if err != nil {
+		o.Log.Error("hasura metadata not applied: embedded files invalid", "error", err.Error())
+		return func() {}
+	}
+	client, err := hasura.NewMetadataClient(cfg.HasuraGraphQLURL, cfg.HasuraAdminSecret, hasura.MetadataOptions{Log: o.Log})
+	if err != nil {
+		o.Log.Error("hasura metadata not applied", "error", err.Error())
+		return func() {}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		res, err := client.Apply(ctx, sources)
+		attrs := []any{"endpoint", client.Endpoint(), "tracked", res.Tracked, "already_tracked", res.AlreadyTracked,
+			"relationships_created", res.RelationshipsCreated, "relationships_existing", res.AlreadyExisted, "retries", res.Retries}
+		switch {
+		case err == nil:
+			o.Log.Info("hasura metadata applied", attrs...)
+		case ctx.Err() != nil:
+			o.Log.Info("hasura metadata apply stopped before Hasura answered", attrs...)
+		default:
+			o.Log.Error("hasura metadata not fully applied", append(attrs, "skipped", res.Skipped, "error", err.Error())...)
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
 }

@@ -77,11 +77,13 @@ func (s *Service) Start(tx *gorm.DB, u *models.User) (*Issued, error) {
 	if err := models.TouchLastSeen(tx, u.ID, now); err != nil {
 		return nil, fmt.Errorf("touch last seen: %w", err)
 	}
-	return s.issue(u, row.ID, refresh)
+	return s.issue(tx, u, row.ID, refresh)
 }
 
-func (s *Service) issue(u *models.User, id uuid.UUID, refresh string) (*Issued, error) {
-	access, expiresIn, err := s.tokens.Issue(u)
+// issue signs the access token inside tx, the transaction that wrote the
+// session, so custom claims computed in the database see its rows.
+func (s *Service) issue(tx *gorm.DB, u *models.User, id uuid.UUID, refresh string) (*Issued, error) {
+	access, expiresIn, err := s.tokens.Issue(tx.Statement.Context, tx, u)
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +118,7 @@ func (s *Service) Refresh(ctx context.Context, presented string) (*Issued, error
 			if err != nil {
 				return err
 			}
-			out, err = s.issue(user, rt.ID, next)
+			out, err = s.issue(tx, user, rt.ID, next)
 			return err
 		}
 		if !errors.Is(err, models.ErrNotFound) {
@@ -150,7 +152,7 @@ func (s *Service) Refresh(ctx context.Context, presented string) (*Issued, error
 				if err != nil {
 					return err
 				}
-				out, err = s.issue(user, rt.ID, next)
+				out, err = s.issue(tx, user, rt.ID, next)
 				return err
 			}
 		}
@@ -181,7 +183,10 @@ func (s *Service) rotate(tx *gorm.DB, rt *models.RefreshToken, presented string,
 		return "", fmt.Errorf("seal rotated token: %w", err)
 	}
 	err = tx.Exec(`WITH upd AS (
-  UPDATE auth.refresh_tokens SET refresh_token_hash = @next, generation = @nextgen, expires_at = @exp WHERE id = @id
+  UPDATE auth.refresh_tokens rt SET refresh_token_hash = @next, generation = @nextgen,
+    -- a session started with a PAT never outlives the PAT (session/pat.go)
+    expires_at = LEAST(@exp, COALESCE((SELECT p.expires_at FROM auth.refresh_tokens p WHERE p.id = rt.pat_id), @exp))
+  WHERE id = @id
 ), unseal AS (
   UPDATE auth.refresh_token_history SET next_token_sealed = NULL
   WHERE refresh_token_id = @id AND next_token_sealed IS NOT NULL

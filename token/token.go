@@ -5,14 +5,16 @@ package token
 
 import (
 	"context"
-	"crypto"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
@@ -22,96 +24,237 @@ import (
 
 	"github.com/hasura-auth-go/auth/hasura"
 	"github.com/hasura-auth-go/auth/models"
+	"github.com/hasura-auth-go/auth/secretbox"
 )
-
-const cryptoSHA256 = crypto.SHA256
 
 func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
 
 // Options configure a Service.
 type Options struct {
-	Secret     *hasura.JWTSecret // nil: use (or create) a generated Ed25519 key in the database
-	Issuer     string            // used when Secret has no issuer
-	TTL        time.Duration
-	JWKSMaxAge time.Duration
-	JWKSURL    string // where this server publishes its JWKS, for the start-up hint
-	Now        func() time.Time
-	DB         *gorm.DB
-	Log        *slog.Logger
+	Secret      *hasura.JWTSecret // nil: sign with generated keys kept in the database
+	Issuer      string            // used when Secret has no issuer
+	TTL         time.Duration
+	JWKSMaxAge  time.Duration
+	JWKSURL     string // where this server publishes its JWKS, for the start-up hint
+	Algorithm   string // of generated keys
+	RotateEvery time.Duration
+	Keyring     *secretbox.Box // nil: generated private keys are stored unencrypted
+	Claims      ClaimsResolver // custom claims (package claims); nil: only the built-in ones
+	Now         func() time.Time
+	DB          *gorm.DB
+	Log         *slog.Logger
 }
 
 // Service signs and verifies access tokens.
 type Service struct {
-	secret   *hasura.JWTSecret
-	issuer   string
-	ttl      time.Duration
-	now      func() time.Time
-	verifier *hasura.Verifier
-	jwks     []byte
-	etag     string
-	maxAge   time.Duration
+	issuer string
+	ttl    time.Duration
+	now    func() time.Time
+	maxAge time.Duration
+	log    *slog.Logger
+	store  *KeyStore // nil with a configured secret: its keys never change
+	claims ClaimsResolver
+
+	mu    sync.Mutex // serialises reloads of state from the key store
+	state atomic.Pointer[keyState]
 }
 
-// New builds the service; without a configured secret it loads or creates the
-// shared signing key.
+// keyState is everything derived from the current set of keys, swapped whole.
+type keyState struct {
+	signer     *hasura.JWTSecret
+	method     jwt.SigningMethod // from the key's algorithm: Hasura's secret types lack PS256
+	verifier   *hasura.Verifier
+	jwks       []byte
+	etag       string
+	validUntil time.Time // reload from the store at or after this instant
+}
+
+// New builds the service. Without a configured secret it prepares the key
+// store: decrypts every live key (failing start-up, naming the key, when one
+// cannot be decrypted) and creates the first key when there is none.
 func New(ctx context.Context, o Options) (*Service, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	secret := o.Secret
-	if secret == nil {
-		key, created, err := loadOrCreateKey(ctx, o.DB)
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	s := &Service{issuer: o.Issuer, ttl: o.TTL, now: o.Now, maxAge: o.JWKSMaxAge, log: o.Log, claims: o.Claims}
+	if o.Secret != nil {
+		st, err := staticState(o.Secret, o.Now)
 		if err != nil {
 			return nil, err
 		}
-		pub, priv, err := parseStoredKey(key)
-		if err != nil {
-			return nil, err
+		if o.Secret.Issuer != "" {
+			s.issuer = o.Secret.Issuer
 		}
-		if created {
-			o.Log.Info("generated an Ed25519 signing key and stored it in auth.jwt_signing_keys; configure Hasura with HASURA_GRAPHQL_JWT_SECRET",
-				"kid", key.ID, "value", fmt.Sprintf(`{"jwk_url":%q}`, o.JWKSURL))
-		}
-		secret = &hasura.JWTSecret{
-			Type:            "Ed25519",
-			KID:             key.ID,
-			ClaimsNamespace: hasura.DefaultClaimsNamespace,
-			ClaimsFormat:    "json",
-			Header:          hasura.HeaderSource{Type: "Authorization"},
-			VerifyKey:       pub,
-			SignKey:         priv,
-		}
+		s.state.Store(st)
+		return s, nil
 	}
-	if _, symmetric := secret.VerifyKey.([]byte); !symmetric && secret.KID == "" && secret.VerifyKey != nil {
-		// Give configured asymmetric keys a kid so JWKS consumers can pick them.
-		thumb, err := (&jose.JSONWebKey{Key: secret.VerifyKey}).Thumbprint(cryptoSHA256)
-		if err != nil {
-			return nil, fmt.Errorf("HASURA_GRAPHQL_JWT_SECRET: key thumbprint: %w", err)
-		}
-		copied := *secret
-		copied.KID = b64(thumb)
-		secret = &copied
+	s.store = &KeyStore{
+		db: o.DB, keyring: o.Keyring, algorithm: o.Algorithm, maxAge: o.JWKSMaxAge, tokenTTL: o.TTL,
+		rotateEvery: o.RotateEvery, now: o.Now, log: o.Log,
 	}
-	issuer := secret.Issuer
-	if issuer == "" {
-		issuer = o.Issuer
-	}
-	v, err := hasura.NewVerifier(hasura.VerifierConfig{Secret: secret, Now: o.Now})
+	created, err := s.store.Init(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("build token verifier: %w", err)
+		return nil, err
 	}
-	s := &Service{secret: secret, issuer: issuer, ttl: o.TTL, now: o.Now, verifier: v, maxAge: o.JWKSMaxAge}
-	if err := s.buildJWKS(); err != nil {
+	if created != nil {
+		o.Log.Info("generated a signing key and stored it in auth.jwt_signing_keys; configure Hasura with HASURA_GRAPHQL_JWT_SECRET",
+			"kid", created.ID, "alg", created.Algorithm, "value", fmt.Sprintf(`{"jwk_url":%q}`, o.JWKSURL))
+	}
+	if err := s.reload(ctx); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
-// TTL is the access token lifetime.
-func (s *Service) TTL() time.Duration { return s.ttl }
+// Store is the key store, nil when a configured secret signs.
+func (s *Service) Store() *KeyStore { return s.store }
 
-// Issue signs an access token for u and returns it with its lifetime in seconds.
-func (s *Service) Issue(u *models.User) (string, int64, error) {
+func staticState(secret *hasura.JWTSecret, now func() time.Time) (*keyState, error) {
+	if _, symmetric := secret.VerifyKey.([]byte); !symmetric && secret.KID == "" && secret.VerifyKey != nil {
+		// Give configured asymmetric keys a kid so JWKS consumers can pick them.
+		kid, err := thumbprint(secret.VerifyKey)
+		if err != nil {
+			return nil, fmt.Errorf("HASURA_GRAPHQL_JWT_SECRET: key thumbprint: %w", err)
+		}
+		copied := *secret
+		copied.KID = kid
+		secret = &copied
+	}
+	v, err := hasura.NewVerifier(hasura.VerifierConfig{Secret: secret, Now: now})
+	if err != nil {
+		return nil, fmt.Errorf("build token verifier: %w", err)
+	}
+	var published []jose.JSONWebKey
+	if _, symmetric := secret.VerifyKey.([]byte); !symmetric && secret.VerifyKey != nil {
+		published = append(published, jose.JSONWebKey{Key: secret.VerifyKey, KeyID: secret.KID, Algorithm: secret.SigningMethod().Alg(), Use: "sig"})
+	}
+	body, etag, err := encodeJWKS(published)
+	if err != nil {
+		return nil, err
+	}
+	return &keyState{signer: secret, method: secret.SigningMethod(), verifier: v, jwks: body, etag: etag, validUntil: farFuture}, nil
+}
+
+var farFuture = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// current returns the key state, reloading it from the store when a key
+// event (activation, retirement, expiry) or the reload period has come.
+func (s *Service) current() (*keyState, error) {
+	st := s.state.Load()
+	if s.store == nil || s.now().Before(st.validUntil) {
+		return st, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st = s.state.Load(); s.now().Before(st.validUntil) {
+		return st, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.reload(ctx); err != nil {
+		// Keep serving with the keys we have; the published set already
+		// covers every key that can be signing now. Try again shortly.
+		s.log.Error("reload signing keys", "error", err)
+		retry := *st
+		retry.validUntil = s.now().Add(5 * time.Second)
+		s.state.Store(&retry)
+		return &retry, nil
+	}
+	return s.state.Load(), nil
+}
+
+// reload reads the live keys and rebuilds the state (caller holds mu or is New).
+func (s *Service) reload(ctx context.Context) error {
+	if err := s.store.RotateIfDue(ctx); err != nil {
+		s.log.Error("automatic key rotation", "error", err)
+	}
+	keys, err := s.store.Live(ctx)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	signing := selectSigning(keys, now)
+	if signing == nil {
+		return errors.New("no signing key is active")
+	}
+	published := make([]jose.JSONWebKey, 0, len(keys))
+	verifyKeys := make([]any, 0, len(keys))
+	for _, k := range keys {
+		if !k.publishedAt(now) {
+			continue
+		}
+		published = append(published, jose.JSONWebKey{Key: k.public, KeyID: k.row.ID, Algorithm: k.row.Algorithm, Use: "sig"})
+		verifyKeys = append(verifyKeys, k.public)
+	}
+	signer := &hasura.JWTSecret{
+		Type:            signing.row.Algorithm,
+		KID:             signing.row.ID,
+		ClaimsNamespace: hasura.DefaultClaimsNamespace,
+		ClaimsFormat:    hasura.ClaimsFormatJSON,
+		Header:          hasura.HeaderSource{Type: hasura.HeaderAuthorization},
+		VerifyKey:       signing.public,
+		SignKey:         signing.private,
+	}
+	v, err := hasura.NewVerifier(hasura.VerifierConfig{Secret: withoutKeys(signer), Keys: verifyKeys, Now: s.now})
+	if err != nil {
+		return fmt.Errorf("build token verifier: %w", err)
+	}
+	body, etag, err := encodeJWKS(published)
+	if err != nil {
+		return err
+	}
+	s.state.Store(&keyState{signer: signer, method: jwt.GetSigningMethod(signing.row.Algorithm), verifier: v, jwks: body, etag: etag, validUntil: nextEvent(keys, now, s.store.reloadEvery())})
+	return nil
+}
+
+// withoutKeys keeps a secret's claim options and drops its keys.
+func withoutKeys(sec *hasura.JWTSecret) *hasura.JWTSecret {
+	c := *sec
+	c.VerifyKey, c.SignKey = nil, nil
+	return &c
+}
+
+// encodeJWKS publishes keys, leaving out any that a JWKS consumer such as
+// Hasura could not parse: one bad key would break the whole set for it.
+func encodeJWKS(keys []jose.JSONWebKey) ([]byte, string, error) {
+	ok := make([]jose.JSONWebKey, 0, len(keys))
+	for _, k := range keys {
+		one, err := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{k}})
+		if err != nil {
+			continue
+		}
+		if _, err := hasura.ParseJWKS(one); err != nil {
+			continue
+		}
+		ok = append(ok, k)
+	}
+	b, err := json.Marshal(jose.JSONWebKeySet{Keys: ok})
+	if err != nil {
+		return nil, "", fmt.Errorf("encode jwks: %w", err)
+	}
+	sum := sha256.Sum256(b)
+	return b, `"` + hex.EncodeToString(sum[:8]) + `"`, nil
+}
+
+// ClaimsResolver adds custom x-hasura-* claims to the built-in ones in
+// claims, never replacing those. tx is the caller's transaction (nil: the
+// pool): database work must see the caller's uncommitted rows and must not
+// wait for a second pooled connection while the caller holds one.
+type ClaimsResolver interface {
+	Resolve(ctx context.Context, tx *gorm.DB, u *models.User, claims map[string]any) error
+}
+
+// Issue signs an access token for u and returns it with its lifetime in
+// seconds. tx is the caller's transaction, or nil; see ClaimsResolver.
+func (s *Service) Issue(ctx context.Context, tx *gorm.DB, u *models.User) (string, int64, error) {
+	st, err := s.current()
+	if err != nil {
+		return "", 0, err
+	}
+	signer := st.signer
 	now := s.now()
 	payload := map[string]any{
 		"sub": u.ID.String(),
@@ -119,21 +262,34 @@ func (s *Service) Issue(u *models.User) (string, int64, error) {
 		"exp": now.Add(s.ttl).Unix(),
 		"iss": s.issuer,
 	}
-	switch len(s.secret.Audience) {
+	switch len(signer.Audience) {
 	case 0:
 	case 1:
-		payload["aud"] = s.secret.Audience[0]
+		payload["aud"] = signer.Audience[0]
 	default:
-		payload["aud"] = s.secret.Audience
+		payload["aud"] = signer.Audience
 	}
-	if err := s.secret.PlaceClaims(payload, HasuraClaims(u)); err != nil {
+	claims := HasuraClaims(u)
+	if s.claims != nil {
+		if err := s.claims.Resolve(ctx, tx, u, claims); err != nil {
+			return "", 0, fmt.Errorf("custom claims: %w", err)
+		}
+	}
+	// Only a fresh proof of a credential sets the elevated claim; a custom
+	// claim of the same name must not forge it.
+	if ctx != nil && IsElevated(ctx) {
+		claims[ElevatedClaim] = u.ID.String()
+	} else {
+		delete(claims, ElevatedClaim)
+	}
+	if err := signer.PlaceClaims(payload, claims); err != nil {
 		return "", 0, fmt.Errorf("place hasura claims: %w", err)
 	}
-	t := jwt.NewWithClaims(s.secret.SigningMethod(), jwt.MapClaims(payload))
-	if s.secret.KID != "" {
-		t.Header["kid"] = s.secret.KID
+	t := jwt.NewWithClaims(st.method, jwt.MapClaims(payload))
+	if signer.KID != "" {
+		t.Header["kid"] = signer.KID
 	}
-	signed, err := t.SignedString(s.secret.SignKey)
+	signed, err := t.SignedString(signer.SignKey)
 	if err != nil {
 		return "", 0, fmt.Errorf("sign access token: %w", err)
 	}
@@ -157,40 +313,25 @@ type Verified struct {
 	Claims *hasura.Claims
 }
 
-// Verify checks a token with Hasura's rules against this server's keys.
+// Verify checks a token with Hasura's rules against every published key.
 func (s *Service) Verify(raw string) (*Verified, error) {
-	c, err := s.verifier.Verify(raw, "")
+	st, err := s.current()
+	if err != nil {
+		return nil, err
+	}
+	c, err := st.verifier.Verify(raw, "")
 	if err != nil {
 		return nil, err
 	}
 	id, err := uuid.Parse(c.SessionVariables["x-hasura-user-id"])
 	if err != nil {
-		return nil, &hasura.Error{Code: "jwt-invalid-claims", Message: "x-hasura-user-id is not a uuid"}
+		return nil, &hasura.Error{Code: hasura.CodeInvalidClaims, Message: "x-hasura-user-id is not a uuid"}
 	}
 	return &Verified{UserID: id, Claims: c}, nil
 }
 
 // JWKS returns the published key set, its ETag and max-age.
 func (s *Service) JWKS() (body []byte, etag string, maxAge time.Duration) {
-	return s.jwks, s.etag, s.maxAge
-}
-
-func (s *Service) buildJWKS() error {
-	keys := []jose.JSONWebKey{}
-	// A shared HS secret is never published.
-	if _, symmetric := s.secret.VerifyKey.([]byte); !symmetric && s.secret.VerifyKey != nil {
-		keys = append(keys, jose.JSONWebKey{
-			Key:       s.secret.VerifyKey,
-			KeyID:     s.secret.KID,
-			Algorithm: s.secret.SigningMethod().Alg(),
-			Use:       "sig",
-		})
-	}
-	b, err := json.Marshal(jose.JSONWebKeySet{Keys: keys})
-	if err != nil {
-		return fmt.Errorf("encode jwks: %w", err)
-	}
-	sum := sha256.Sum256(b)
-	s.jwks, s.etag = b, `"`+hex.EncodeToString(sum[:8])+`"`
-	return nil
+	st, _ := s.current()
+	return st.jwks, st.etag, s.maxAge
 }
