@@ -67,8 +67,7 @@ func (h *Handlers) rotateKeys(c *gin.Context) error {
 	if err := h.requireAdmin(c); err != nil {
 		return err
 	}
-	ks, err := h.keyStore()
-	if err != nil {
+	if _, err := h.keyStore(); err != nil {
 		return err
 	}
 	var req rotateKeysRequest
@@ -78,7 +77,7 @@ func (h *Handlers) rotateKeys(c *gin.Context) error {
 	if req.Algorithm != "" && !slices.Contains(config.SigningAlgorithms, req.Algorithm) {
 		return apierr.Invalid(`"algorithm" must be one of EdDSA, ES256, ES384, ES512, RS256, RS384, RS512, PS256`)
 	}
-	k, err := ks.Rotate(c.Request.Context(), req.Algorithm)
+	k, err := h.tokens.Rotate(c.Request.Context(), req.Algorithm)
 	if err != nil {
 		return err
 	}

@@ -120,7 +120,9 @@ func TestRotationHasNoFailedVerification(t *testing.T) {
 	dbURL := newDB(t)
 	a := mustStart(t, dbURL, clock, vals)
 	b := mustStart(t, dbURL, clock, vals) // a second instance on the same database
-	hasuraLike, err := verify.FromJWKS(a.jwksURL(), verify.WithClock(clock.Now), verify.WithMinRefetch(1000*time.Hour))
+	// The client reads instance b's JWKS while a rotates: b learns of the
+	// new key only at its next reload.
+	hasuraLike, err := verify.FromJWKS(b.jwksURL(), verify.WithClock(clock.Now), verify.WithMinRefetch(1000*time.Hour))
 	require.NoError(t, err)
 
 	type issued struct {
@@ -154,7 +156,7 @@ func TestRotationHasNoFailedVerification(t *testing.T) {
 	}
 	created, err := a.srv.Tokens.Store().Rotate(context.Background(), "")
 	require.NoError(t, err)
-	require.Equal(t, clock.Now().Add(maxAge), created.ActivatesAt)
+	require.Equal(t, clock.Now().Add(maxAge+15*time.Second), created.ActivatesAt, "max-age plus one reload period (max-age/4)")
 	for range int((ttl + maxAge + 2*time.Minute) / stepEvery) {
 		clock.Advance(stepEvery)
 		step()
@@ -255,7 +257,7 @@ func TestAlgorithmChangeIsARotation(t *testing.T) {
 	require.Equal(t, edKid, kidOf(t, es.token()), "keeps signing with the published key until the new one may sign")
 	body, _, _ := es.srv.Tokens.JWKS()
 	require.Equal(t, 2, strings.Count(string(body), `"kid"`), "the new key is published at once")
-	clock.Advance(61 * time.Second)
+	clock.Advance(76 * time.Second) // max-age + reload period
 	require.Contains(t, headerOf(t, es.token()), `"alg":"ES256"`)
 }
 
@@ -271,4 +273,34 @@ func ExampleGenerateKey() {
 	row, _ := tokenGenerate("ES256")
 	fmt.Println(row.Algorithm, strings.HasPrefix(row.PublicKey, "-----BEGIN PUBLIC KEY-----"))
 	// Output: ES256 true
+}
+
+// TestRotationSeenThroughAnotherInstance is the worst case across instances:
+// a client fetches the JWKS from an instance that has not yet reloaded since
+// another one rotated, and keeps that stale set for a full max-age.
+func TestRotationSeenThroughAnotherInstance(t *testing.T) {
+	clock := testsupport.NewClock()
+	vals := map[string]string{"AUTH_JWKS_MAX_AGE": "60", "AUTH_ACCESS_TOKEN_EXPIRES_IN": "300"}
+	dbURL := newDB(t)
+	a := mustStart(t, dbURL, clock, vals)
+	b := mustStart(t, dbURL, clock, vals)
+	b.token() // b's key state is fresh now and will be kept for its reload period
+
+	clock.Advance(time.Second)
+	created, err := a.srv.Tokens.Rotate(context.Background(), "")
+	require.NoError(t, err)
+	clock.Advance(time.Second)
+	client, err := verify.FromJWKS(b.jwksURL(), verify.WithClock(clock.Now), verify.WithMinRefetch(1000*time.Hour))
+	require.NoError(t, err)
+	_, err = client.Token(context.Background(), b.token()) // fetches b's stale set
+	require.NoError(t, err)
+
+	for clock.Now().Before(created.ActivatesAt.Add(2 * time.Minute)) {
+		clock.Advance(time.Second)
+		for _, in := range []*instance{a, b} {
+			tok := in.token()
+			_, err := client.Token(context.Background(), tok)
+			require.NoError(t, err, "kid %s at +%s after rotation", kidOf(t, tok), clock.Now().Sub(created.CreatedAt))
+		}
+	}
 }

@@ -182,7 +182,7 @@ func (ks *KeyStore) List(ctx context.Context) ([]models.JWTSigningKey, error) {
 }
 
 // Rotate publishes a new key of algorithm alg (the configured one when
-// empty) that starts signing one max-age from now.
+// empty) that starts signing after ActivationDelay.
 func (ks *KeyStore) Rotate(ctx context.Context, alg string) (*models.JWTSigningKey, error) {
 	if alg == "" {
 		alg = ks.algorithm
@@ -225,8 +225,13 @@ func (ks *KeyStore) RotateIfDue(ctx context.Context) error {
 	})
 }
 
+// ActivationDelay is how long a new key is published before it signs: one
+// max-age, so every JWKS cached before the key appeared has expired, plus
+// one reload period, since other instances may serve the old set that long.
+func (ks *KeyStore) ActivationDelay() time.Duration { return ks.maxAge + ks.reloadEvery() }
+
 func (ks *KeyStore) rotate(tx *gorm.DB, alg string, now time.Time) (*models.JWTSigningKey, error) {
-	activates := now.Add(ks.maxAge)
+	activates := now.Add(ks.ActivationDelay())
 	expires := activates.Add(ks.tokenTTL + expiryMargin)
 	// Whatever would sign at or after the new key's activation retires then.
 	if err := tx.Model(&models.JWTSigningKey{}).

@@ -109,6 +109,27 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	return s, nil
 }
 
+// Rotate publishes a new generated key (see KeyStore.Rotate) and refreshes
+// this instance's JWKS at once; other instances see it within a reload period.
+func (s *Service) Rotate(ctx context.Context, alg string) (*models.JWTSigningKey, error) {
+	if s.store == nil {
+		return nil, ErrStaticSecret
+	}
+	k, err := s.store.Rotate(ctx, alg)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.reload(ctx); err != nil {
+		s.log.Error("reload signing keys after rotation", "error", err)
+	}
+	return k, nil
+}
+
+// ErrStaticSecret: keys come from HASURA_GRAPHQL_JWT_SECRET and cannot rotate here.
+var ErrStaticSecret = errors.New("tokens are signed with HASURA_GRAPHQL_JWT_SECRET")
+
 // Store is the key store, nil when a configured secret signs.
 func (s *Service) Store() *KeyStore { return s.store }
 
@@ -257,10 +278,11 @@ func (s *Service) Issue(ctx context.Context, tx *gorm.DB, u *models.User) (strin
 	signer := st.signer
 	now := s.now()
 	payload := map[string]any{
-		"sub": u.ID.String(),
-		"iat": now.Unix(),
-		"exp": now.Add(s.ttl).Unix(),
-		"iss": s.issuer,
+		"sub":               u.ID.String(),
+		"iat":               now.Unix(),
+		IssuedAtMillisClaim: now.UnixMilli(), // sessions epoch: see issuedat.go
+		"exp":               now.Add(s.ttl).Unix(),
+		"iss":               s.issuer,
 	}
 	switch len(signer.Audience) {
 	case 0:
