@@ -1,17 +1,24 @@
 package handlers_test
 
 import (
+	"context"
 	"encoding/base64"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/hasura-auth-go/auth/testsupport"
 )
 
 func TestAdminKeyRotation(t *testing.T) {
 	const secret = "admin-secret-for-tests"
-	e := newEnv(t, map[string]string{"HASURA_GRAPHQL_ADMIN_SECRET": secret, "AUTH_JWKS_MAX_AGE": "120"})
+	// Its own database: rotating changes the keys every other test would see.
+	url, drop, err := testsupport.CreateDB(context.Background())
+	require.NoError(t, err)
+	t.Cleanup(drop)
+	e := newEnv(t, map[string]string{"HASURA_GRAPHQL_DATABASE_URL": url, "HASURA_GRAPHQL_ADMIN_SECRET": secret, "AUTH_JWKS_MAX_AGE": "120"})
 	admin := header{"X-Hasura-Admin-Secret", secret}
 
 	r := e.do("POST", "/v1/admin/keys/rotate", map[string]any{"algorithm": "ES384"}, admin)
@@ -60,6 +67,7 @@ func TestAdminKeyRotation(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			env := e
 			if tc.config != nil {
+				tc.config["HASURA_GRAPHQL_DATABASE_URL"] = url
 				env = newEnv(t, tc.config)
 			}
 			r := env.do("POST", "/v1/admin/keys/rotate", tc.body, tc.headers...)
