@@ -67,9 +67,9 @@ type Verifier struct {
 	hasAudience bool
 	issuer      string
 	skew        *big.Rat
+	skewDur     time.Duration // the same skew, for the integer fast path
 	header      HeaderSource
 	now         func() time.Time
-	parser      *jwt.Parser
 }
 
 // Claims is the outcome of a successful verification.
@@ -134,6 +134,7 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 		v.audience, v.hasAudience = s.Audience, s.Audience != nil
 		v.issuer = s.Issuer
 		v.skew = new(big.Rat).SetFrac(big.NewInt(int64(s.AllowedSkew.Abs())), big.NewInt(int64(time.Second)))
+		v.skewDur = s.AllowedSkew.Abs()
 		switch s.Header.Type {
 		case "", HeaderAuthorization:
 		case HeaderCookie, HeaderCustom:
@@ -159,15 +160,6 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 		}
 		v.keys = append(v.keys, k)
 	}
-	methods := make([]string, 0, len(jwsAlgs))
-	for alg := range jwsAlgs {
-		if alg != "none" {
-			methods = append(methods, alg)
-		}
-	}
-	sort.Strings(methods)
-	// Time claims are checked here with the injected clock, not by golang-jwt.
-	v.parser = jwt.NewParser(jwt.WithValidMethods(methods), jwt.WithoutClaimsValidation(), jwt.WithJSONNumber())
 	return v, nil
 }
 
@@ -212,13 +204,13 @@ func (v *Verifier) Verify(token string, roleHeader string) (*Claims, error) {
 		return nil, claimsErr("invalid " + defaultRoleClaim + "; should be one of " + allowedRolesClaim)
 	}
 	vars := make(map[string]string, len(hc)+1)
-	for _, k := range sortedKeys(hc) {
+	for k, val := range hc {
 		if k == allowedRolesClaim {
 			continue
 		}
-		s, ok := hc[k].(string)
+		s, ok := val.(string)
 		if !ok {
-			return nil, claimsErr("x-hasura-* claims: parsing Text failed, expected String, but encountered " + jsonTypeName(hc[k]))
+			return nil, firstNonString(hc)
 		}
 		vars[k] = s
 	}
@@ -235,6 +227,17 @@ func (v *Verifier) Verify(token string, roleHeader string) (*Claims, error) {
 
 // plainNumbers converts json.Number to float64 as encoding/json would, keeping
 // json.Number only for values a float64 cannot hold.
+// firstNonString reports the first (in key order, for stable messages) session
+// variable that is not a string.
+func firstNonString(hc map[string]any) *Error {
+	for _, k := range sortedKeys(hc) {
+		if _, ok := hc[k].(string); !ok && k != allowedRolesClaim {
+			return claimsErr("x-hasura-* claims: parsing Text failed, expected String, but encountered " + jsonTypeName(hc[k]))
+		}
+	}
+	return nil
+}
+
 func plainNumbers(v any) any {
 	switch x := v.(type) {
 	case json.Number:
@@ -317,30 +320,31 @@ func (v *Verifier) verifyToken(token string) (map[string]any, *Error) {
 	if len(parts) != 3 {
 		return nil, jwtErr(fmt.Sprintf("JWSError (CompactDecodeError Invalid number of parts: Expected 3 parts; got %d)", len(parts)))
 	}
+	rawPayload, payloadErr := base64.RawURLEncoding.DecodeString(parts[1])
+	var claims map[string]any
+	claimsErr := payloadErr
+	if payloadErr == nil {
+		claims, claimsErr = decodeClaimsSet(rawPayload)
+	}
 	// Newer Hasura matches the unverified issuer against the config before anything else.
-	if v.issuer != "" {
-		if raw, err := base64.RawURLEncoding.DecodeString(parts[1]); err == nil {
-			if claims, err := decodeClaimsSet(raw); err == nil {
-				if iss, ok := claims["iss"].(string); ok && iss != v.issuer {
-					return nil, jwtErr("JWTNotInIssuer")
-				}
-			}
+	if v.issuer != "" && claimsErr == nil {
+		if iss, ok := claims["iss"].(string); ok && iss != v.issuer {
+			return nil, jwtErr("JWTNotInIssuer")
 		}
 	}
 	alg, err := decodeHeader(parts[0])
 	if err != nil {
 		return nil, jwtErr(fmt.Sprintf("JWSError (JSONDecodeError %q)", err.Error()))
 	}
-	if _, err := base64.RawURLEncoding.DecodeString(parts[2]); err != nil {
+	sig, err := base64.RawURLEncoding.DecodeString(parts[2])
+	if err != nil {
 		return nil, jwtErr(`JWSError (JSONDecodeError "invalid base64url signature")`)
 	}
-	rawPayload, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
+	if payloadErr != nil {
 		return nil, jwtErr(`JWSError (JSONDecodeError "invalid base64url payload")`)
 	}
-	claims, err := decodeClaimsSet(rawPayload)
-	if err != nil {
-		return nil, jwtErr("JWTClaimsSetDecodeError " + strconv.Quote(err.Error()))
+	if claimsErr != nil {
+		return nil, jwtErr("JWTClaimsSetDecodeError " + strconv.Quote(claimsErr.Error()))
 	}
 	if alg == "none" {
 		return nil, jwtErr("JWSError JWSNoSignatures")
@@ -348,7 +352,9 @@ func (v *Verifier) verifyToken(token string) (map[string]any, *Error) {
 	if len(v.keys) == 0 {
 		return nil, jwtErr("JWSError NoUsableKeys")
 	}
-	if _, err := v.parser.ParseWithClaims(token, jwt.MapClaims{}, v.keyFunc); err != nil {
+	// The payload is decoded once, above; the signature is checked directly
+	// against every key that fits the algorithm (Hasura ignores kid).
+	if !v.signatureValid(alg, token[:len(parts[0])+1+len(parts[1])], sig) {
 		return nil, jwtErr("JWSError JWSInvalidSignature")
 	}
 	if jerr := v.checkClaims(claims); jerr != nil {
@@ -357,21 +363,19 @@ func (v *Verifier) verifyToken(token string) (map[string]any, *Error) {
 	return claims, nil
 }
 
-var errNoFittingKey = errors.New("no key fits the token's algorithm")
-
-// keyFunc offers every configured key that jose would accept for the token's alg.
-func (v *Verifier) keyFunc(t *jwt.Token) (any, error) {
-	alg, _ := t.Header["alg"].(string)
-	var set jwt.VerificationKeySet
+// signatureValid reports whether any configured key that jose would accept
+// for alg verifies the signature.
+func (v *Verifier) signatureValid(alg, signingInput string, sig []byte) bool {
+	method := jwt.GetSigningMethod(alg)
+	if method == nil || alg == "none" {
+		return false
+	}
 	for _, k := range v.keys {
-		if keyFitsAlg(k, alg) {
-			set.Keys = append(set.Keys, k)
+		if keyFitsAlg(k, alg) && method.Verify(signingInput, sig, k) == nil {
+			return true
 		}
 	}
-	if len(set.Keys) == 0 {
-		return nil, errNoFittingKey
-	}
-	return set, nil
+	return false
 }
 
 // keyFitsAlg follows jose: HMAC keys verify any HS alg if at least as long as the
@@ -487,24 +491,33 @@ func audience(v any) ([]string, error) {
 
 // checkClaims applies jose's time, issuer and audience rules with the injected clock.
 func (v *Verifier) checkClaims(claims map[string]any) *Error {
-	now := timeRat(v.now())
-	if exp, ok := numericDate(claims["exp"]); ok {
-		// Valid only while now < exp + skew.
-		if !exp.after(now, v.skew, -1) {
-			return jwtErr("JWTExpired")
+	t := v.now()
+	var now *big.Rat // exact rational time, built only for non-integer dates
+	after := func(c any, sign int) (bool, bool) {
+		// Whole seconds, the usual case, compare as times; anything else exactly.
+		if sec, ok := integerDate(c); ok {
+			return time.Unix(sec, 0).After(t.Add(time.Duration(sign) * v.skewDur)), true
 		}
+		d, ok := numericDate(c)
+		if !ok {
+			return false, false
+		}
+		if now == nil {
+			now = timeRat(t)
+		}
+		return d.after(now, v.skew, sign), true
 	}
-	if iat, ok := numericDate(claims["iat"]); ok {
-		// Issued in the future beyond the skew: iat > now + skew.
-		if iat.after(now, v.skew, 1) {
-			return jwtErr("JWTIssuedAtFuture")
-		}
+	// Valid only while now < exp + skew, i.e. exp > now - skew.
+	if later, ok := after(claims["exp"], -1); ok && !later {
+		return jwtErr("JWTExpired")
 	}
-	if nbf, ok := numericDate(claims["nbf"]); ok {
-		// Not yet valid while now < nbf - skew, i.e. nbf > now + skew.
-		if nbf.after(now, v.skew, 1) {
-			return jwtErr("JWTNotYetValid")
-		}
+	// Issued in the future beyond the skew: iat > now + skew.
+	if later, ok := after(claims["iat"], 1); ok && later {
+		return jwtErr("JWTIssuedAtFuture")
+	}
+	// Not yet valid while now < nbf - skew, i.e. nbf > now + skew.
+	if later, ok := after(claims["nbf"], 1); ok && later {
+		return jwtErr("JWTNotYetValid")
 	}
 	if iss, ok := claims["iss"].(string); ok && v.issuer != "" && iss != v.issuer {
 		return jwtErr("JWTNotInIssuer")
@@ -524,6 +537,27 @@ func (v *Verifier) checkClaims(claims map[string]any) *Error {
 		}
 	}
 	return nil
+}
+
+// integerDate reads a NumericDate written as a plain integer of at most 15
+// digits (well inside time's range), the form every issuer uses.
+func integerDate(v any) (int64, bool) {
+	n, ok := v.(json.Number)
+	if !ok {
+		return 0, false
+	}
+	s := string(n)
+	digits := strings.TrimPrefix(s, "-")
+	if digits == "" || len(digits) > 15 {
+		return 0, false
+	}
+	for i := 0; i < len(digits); i++ {
+		if digits[i] < '0' || digits[i] > '9' {
+			return 0, false
+		}
+	}
+	sec, err := strconv.ParseInt(s, 10, 64)
+	return sec, err == nil
 }
 
 // numDate is a NumericDate, exact as a rational, or clamped to +/- infinity.
