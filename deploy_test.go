@@ -133,7 +133,7 @@ services:
 		{name: "jwk_url missing the prefix", compose: stack("      AUTH_API_PREFIX: /v1", jwks), wantErr: "want http://auth:4000/v1/.well-known/jwks.json"},
 		{name: "jwk_url while auth signs with HS", compose: stack("      HASURA_GRAPHQL_JWT_SECRET: "+hs, jwks), wantErr: "jwk_url and auth's HASURA_GRAPHQL_JWT_SECRET"},
 		{name: "no JWT mode", compose: stack("", ""), wantErr: "HASURA_GRAPHQL_JWT_SECRET is not set"},
-		{name: "unknown variable", compose: stack("      AUTH_SMTP_HOST: mailpit", jwks), wantErr: "AUTH_SMTP_HOST"},
+		{name: "unknown variable", compose: stack("      AUTH_SMPT_HOST: mailpit", jwks), wantErr: "AUTH_SMPT_HOST"},
 		{name: "admin secrets differ", compose: strings.Replace(stack("", jwks), "      HASURA_GRAPHQL_ADMIN_SECRET: s3cret", "      HASURA_GRAPHQL_ADMIN_SECRET: other", 1), wantErr: "admin secrets differ"},
 		{name: "GraphQL URL elsewhere", compose: strings.Replace(stack("", jwks), "http://hasura:8080/v1/graphql", "http://graphql:8080/v1/graphql", 1), wantErr: "HASURA_GRAPHQL_GRAPHQL_URL"},
 		{name: "databases differ", compose: strings.Replace(stack("", jwks), "@db:5432/postgres\n      HASURA_GRAPHQL_GRAPHQL_URL", "@db:5432/auth\n      HASURA_GRAPHQL_GRAPHQL_URL", 1), wantErr: "not the database auth uses"},

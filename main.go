@@ -6,16 +6,17 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
 	"github.com/hasura-auth-go/auth/cli"
 	"github.com/hasura-auth-go/auth/config"
+	"github.com/hasura-auth-go/auth/logging"
 	"github.com/hasura-auth-go/auth/server"
 )
 
@@ -34,11 +35,17 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel(cfg.LogLevel)}))
+	// JSON by default (AUTH_LOG_FORMAT); lines logged with a request's
+	// context carry its request_id.
+	log := logging.New(os.Stderr, cfg.LogFormat, cfg.LogLevel)
 	slog.SetDefault(log)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop() // a second signal kills at once instead of waiting for the graceful stop
+	}()
 
 	db, err := server.OpenDB(ctx, cfg, log)
 	if err != nil {
@@ -50,41 +57,54 @@ func run() error {
 	}
 	defer srv.Close()
 
-	httpSrv := &http.Server{
-		Addr:              ":" + strconv.Itoa(cfg.Port),
-		Handler:           srv.Router,
+	ln, err := net.Listen("tcp", ":"+strconv.Itoa(cfg.Port))
+	if err != nil {
+		return err
+	}
+	log.Info("listening", "addr", ln.Addr().String(), "prefix", cfg.APIPrefix, "version", cfg.Version)
+	// serve returns once requests in flight are done; the deferred srv.Close
+	// then stops background work and closes the pool, after the last request.
+	return serve(ctx, newHTTPServer(srv.Router), ln, cfg.ShutdownTimeout, log)
+}
+
+// newHTTPServer bounds every phase of a connection: a client that sends its
+// headers or body slowly (slowloris) or never reads the answer cannot hold a
+// connection for long. Bodies are capped by AUTH_MAX_REQUEST_BODY_BYTES in
+// the router, headers here.
+func newHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- httpSrv.ListenAndServe() }()
-	log.Info("listening", "addr", httpSrv.Addr, "prefix", cfg.APIPrefix, "version", cfg.Version)
+}
 
+// serve answers on ln until ctx ends (SIGTERM or SIGINT), then stops
+// gracefully: the listener closes at once, so no new connection is
+// accepted; requests in flight get up to timeout to finish; idle
+// keep-alive connections are closed. Past the timeout the remaining
+// connections are cut, so a stuck request cannot stall a deploy.
+func serve(ctx context.Context, httpSrv *http.Server, ln net.Listener, timeout time.Duration, log *slog.Logger) error {
+	errc := make(chan error, 1)
+	go func() { errc <- httpSrv.Serve(ln) }()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
-	log.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	log.Info("shutting down: no new connections; finishing requests in flight", "timeout", timeout.String())
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	if err := httpSrv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("shutdown: %w", err)
+	if err := httpSrv.Shutdown(shutdownCtx); err != nil {
+		_ = httpSrv.Close()
+		return fmt.Errorf("shutdown: requests still running after %s were cut: %w", timeout, err)
 	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	log.Info("stopped: every request answered")
 	return nil
-}
-
-func logLevel(s string) slog.Level {
-	switch strings.ToLower(s) {
-	case "debug":
-		return slog.LevelDebug
-	case "warn", "warning":
-		return slog.LevelWarn
-	case "error":
-		return slog.LevelError
-	}
-	return slog.LevelInfo
 }

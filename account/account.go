@@ -16,6 +16,7 @@ import (
 
 	"github.com/hasura-auth-go/auth/apierr"
 	"github.com/hasura-auth-go/auth/config"
+	"github.com/hasura-auth-go/auth/mail"
 	"github.com/hasura-auth-go/auth/models"
 	"github.com/hasura-auth-go/auth/secretbox"
 	"github.com/hasura-auth-go/auth/session"
@@ -31,6 +32,8 @@ type Service struct {
 	dummyHash []byte
 	now       func() time.Time // WithClock; time.Now by default
 	secrets   *secretbox.Box   // TOTP secrets at rest; nil without AUTH_ENCRYPTION_KEY
+	redirects redirectRules    // AUTH_CLIENT_URL + AUTH_ACCESS_CONTROL_ALLOWED_REDIRECT_URLS
+	mailer    Mailer           // WithMailer; an unconfigured one (every send fails) by default
 }
 
 // New returns a Service. It hashes a throwaway password once so that sign-in
@@ -44,9 +47,18 @@ func New(db *gorm.DB, cfg *config.Config, sessions *session.Service, log *slog.L
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{db: db, cfg: cfg, sessions: sessions, log: log, dummyHash: dummy, now: time.Now, secrets: secrets}
+	redirects, err := compileRedirectRules(append([]string{cfg.ClientURL}, cfg.AllowedRedirectURLs...))
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{db: db, cfg: cfg, sessions: sessions, log: log, dummyHash: dummy, now: time.Now, secrets: secrets, redirects: redirects}
 	for _, o := range opts {
 		o(s)
+	}
+	if s.mailer == nil {
+		if s.mailer, err = mail.New(mail.Config{}, mail.Options{Log: log}); err != nil {
+			return nil, err
+		}
 	}
 	return s, nil
 }
@@ -68,13 +80,14 @@ type profile struct {
 	displayName string
 	locale      string
 	metadata    models.JSONMap
+	redirectTo  string // options.redirectTo, else AUTH_CLIENT_URL: where email links lead
 }
 
-func (s *Service) resolve(o *Options, fallbackDisplayName string) (*profile, error) {
+func (s *Service) resolve(o *Options, fallbackDisplayName string) (p *profile, err error) {
 	if o == nil {
 		o = &Options{}
 	}
-	p := &profile{
+	p = &profile{
 		roles:       s.cfg.DefaultAllowedRoles,
 		defaultRole: s.cfg.DefaultRole,
 		displayName: o.DisplayName,
@@ -107,8 +120,8 @@ func (s *Service) resolve(o *Options, fallbackDisplayName string) (*profile, err
 	} else if !slices.Contains(s.cfg.AllowedLocales, p.locale) {
 		return nil, apierr.New(apierr.LocaleNotAllowed)
 	}
-	if o.RedirectTo != "" && !s.redirectAllowed(o.RedirectTo) {
-		return nil, apierr.New(apierr.RedirectToNotAllowed)
+	if p.redirectTo, err = s.redirectTarget(o.RedirectTo); err != nil {
+		return nil, err
 	}
 	if p.metadata == nil {
 		p.metadata = models.JSONMap{}
@@ -149,6 +162,16 @@ func (s *Service) SignUpEmailPassword(ctx context.Context, email, password strin
 		DefaultRole:  p.defaultRole,
 		Metadata:     p.metadata,
 	}
+	// The verification ticket is written with the user; the mail leaves
+	// after the commit. If it cannot be sent, the account exists and
+	// /user/email/send-verification-email sends a new link.
+	var verify *ticketMail
+	if s.cfg.EmailVerifiedRequired && !s.cfg.DisableNewUsers {
+		raw, stored := newTicket(kindVerifyEmail)
+		u.Ticket, u.TicketExpiresAt = &stored, s.now().Add(kindVerifyEmail.ttl)
+		verify = &ticketMail{kind: kindVerifyEmail, ticket: raw, to: email, locale: p.locale,
+			redirectTo: p.redirectTo, displayName: p.displayName, email: email}
+	}
 	var issued *session.Issued
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := models.CreateUser(tx, u, p.roles); err != nil {
@@ -165,6 +188,11 @@ func (s *Service) SignUpEmailPassword(ctx context.Context, email, password strin
 	})
 	if err != nil {
 		return nil, err
+	}
+	if verify != nil {
+		if err := s.sendTicketMail(ctx, u.ID, verify); err != nil {
+			return nil, err
+		}
 	}
 	return issued, nil
 }
@@ -245,19 +273,23 @@ const anonymousRole = "anonymous"
 
 // Deanonymize turns an anonymous user into a regular one with the same id.
 // Its sessions end: their tokens carry the anonymous role, and the user signs
-// in again with the new credentials (after verifying the email when required).
+// in again with the new credentials. With "email-password" that is the
+// password (after following the verification mail when verification is
+// required); with "passwordless" it is the magic link mailed here.
 func (s *Service) Deanonymize(ctx context.Context, userID uuid.UUID, method, email, password string, o *Options) error {
 	switch method {
 	case "email-password":
+		if err := s.validatePassword(password); err != nil {
+			return err
+		}
 	case "passwordless":
-		return apierr.Newf(apierr.DisabledEndpoint, "Deanonymizing with a passwordless method is not available yet")
+		if !s.cfg.Email.PasswordlessEnabled {
+			return apierr.Newf(apierr.DisabledEndpoint, "Passwordless sign-in by email is disabled (AUTH_EMAIL_PASSWORDLESS_ENABLED)")
+		}
 	default:
 		return apierr.Invalid(`"signInMethod" must be "email-password" or "passwordless"`)
 	}
 	if err := validateEmailFormat(email); err != nil {
-		return err
-	}
-	if err := s.validatePassword(password); err != nil {
 		return err
 	}
 	p, err := s.resolve(o, email)
@@ -267,11 +299,32 @@ func (s *Service) Deanonymize(ctx context.Context, userID uuid.UUID, method, ema
 	if !s.emailAllowed(email) {
 		return apierr.New(apierr.InvalidEmailPassword)
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), s.cfg.BcryptCost)
-	if err != nil {
-		return apierr.Internal(fmt.Errorf("hash password: %w", err))
+	changes := map[string]any{
+		"email":          email,
+		"is_anonymous":   false,
+		"email_verified": false,
+		"default_role":   p.defaultRole,
 	}
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	if method == "email-password" {
+		hash, err := bcrypt.GenerateFromPassword([]byte(password), s.cfg.BcryptCost)
+		if err != nil {
+			return apierr.Internal(fmt.Errorf("hash password: %w", err))
+		}
+		changes["password_hash"] = string(hash)
+	}
+	var pending *ticketMail
+	switch {
+	case method == "passwordless":
+		pending = &ticketMail{kind: kindPasswordless}
+	case s.cfg.EmailVerifiedRequired:
+		pending = &ticketMail{kind: kindVerifyEmail}
+	}
+	if pending != nil {
+		var stored string
+		pending.ticket, stored = newTicket(pending.kind)
+		changes["ticket"], changes["ticket_expires_at"] = stored, s.now().Add(pending.kind.ttl)
+	}
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		u, err := models.LockUserByID(tx, userID)
 		if errors.Is(err, models.ErrNotFound) {
 			return apierr.New(apierr.Unauthorized)
@@ -281,13 +334,6 @@ func (s *Service) Deanonymize(ctx context.Context, userID uuid.UUID, method, ema
 		}
 		if !u.IsAnonymous {
 			return apierr.New(apierr.UserNotAnonymous)
-		}
-		changes := map[string]any{
-			"email":          email,
-			"password_hash":  string(hash),
-			"is_anonymous":   false,
-			"email_verified": false,
-			"default_role":   p.defaultRole,
 		}
 		// Profile fields change only when given: the anonymous user's own stay.
 		if o != nil && o.DisplayName != "" {
@@ -309,9 +355,23 @@ func (s *Service) Deanonymize(ctx context.Context, userID uuid.UUID, method, ema
 		if err := models.SetUserRoles(tx, u, p.roles); err != nil {
 			return err
 		}
+		if pending != nil {
+			pending.to, pending.email, pending.redirectTo = email, email, p.redirectTo
+			pending.locale, pending.displayName = u.Locale, u.DisplayName
+			if l, ok := changes["locale"].(string); ok {
+				pending.locale = l
+			}
+			if d, ok := changes["display_name"].(string); ok {
+				pending.displayName = d
+			}
+		}
 		_, err = models.DeleteUserRefreshTokens(tx, u.ID)
 		return err
 	})
+	if err != nil || pending == nil {
+		return err
+	}
+	return s.sendTicketMail(ctx, userID, pending)
 }
 
 // User loads the user a verified access token names.

@@ -20,6 +20,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/hasura-auth-go/auth/apierr"
+	"github.com/hasura-auth-go/auth/audit"
 	"github.com/hasura-auth-go/auth/models"
 	"github.com/hasura-auth-go/auth/session"
 	"github.com/hasura-auth-go/auth/token"
@@ -149,11 +150,17 @@ func (s *Service) ChangeMFA(ctx context.Context, userID uuid.UUID, code string, 
 			refused = !ok
 			return err
 		}
+		ev := audit.Event{Type: audit.MFADisabled, UserID: u.ID, Detail: map[string]any{"type": MFATypeTOTP}}
 		if activate {
 			t := MFATypeTOTP
-			return models.SetUserTOTP(tx, u.ID, u.TOTPSecret, &t)
+			if err := models.SetUserTOTP(tx, u.ID, u.TOTPSecret, &t); err != nil {
+				return err
+			}
+			ev.Type = audit.MFAEnabled
+		} else if err := models.SetUserTOTP(tx, u.ID, nil, nil); err != nil {
+			return err
 		}
-		return models.SetUserTOTP(tx, u.ID, nil, nil)
+		return audit.Log(ctx, tx, ev)
 	})
 	if err != nil {
 		return err

@@ -2,7 +2,6 @@ package account
 
 import (
 	"net/mail"
-	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -65,28 +64,9 @@ func (s *Service) emailAllowed(email string) bool {
 	return slices.Contains(s.cfg.AllowedEmails, email) || slices.Contains(s.cfg.AllowedEmailDomains, domain)
 }
 
-// redirectAllowed accepts AUTH_CLIENT_URL and AUTH_ACCESS_CONTROL_ALLOWED_REDIRECT_URLS
-// and paths below them, on the same scheme and host only.
+// redirectAllowed applies hasura-auth's rules for AUTH_CLIENT_URL and
+// AUTH_ACCESS_CONTROL_ALLOWED_REDIRECT_URLS, without its open redirects
+// (account/redirect.go).
 func (s *Service) redirectAllowed(redirectTo string) bool {
-	target, err := url.Parse(redirectTo)
-	if err != nil || target.Scheme == "" || target.Host == "" || target.User != nil {
-		return false
-	}
-	for _, allowed := range append([]string{s.cfg.ClientURL}, s.cfg.AllowedRedirectURLs...) {
-		if allowed == "" {
-			continue
-		}
-		base, err := url.Parse(allowed)
-		if err != nil {
-			continue
-		}
-		if !strings.EqualFold(base.Scheme, target.Scheme) || !strings.EqualFold(base.Host, target.Host) {
-			continue
-		}
-		prefix := strings.TrimSuffix(base.Path, "/")
-		if target.Path == prefix || strings.HasPrefix(target.Path, prefix+"/") || prefix == "" {
-			return true
-		}
-	}
-	return false
+	return s.redirects.allows(redirectTo)
 }

@@ -43,6 +43,7 @@ const (
 	InvalidRefreshToken             = "invalid-refresh-token"
 	InvalidPAT                      = "invalid-pat"
 	InvalidTicket                   = "invalid-ticket"
+	InvalidOTP                      = "invalid-otp" // email one-time code (account/passwordless.go)
 	DisabledMFATOTP                 = "disabled-mfa-totp"
 	NoTOTPSecret                    = "no-totp-secret"
 	TOTPAlreadyActive               = "totp-already-active"
@@ -57,7 +58,11 @@ const (
 	RouteNotFound                   = "route-not-found"
 	MethodNotAllowed                = "method-not-allowed"
 	RequestTooLarge                 = "request-too-large"
+	TooManyRequests                 = "too-many-requests" // rate limited (ratelimit/); sent with Retry-After
+	ForbiddenOrigin                 = "forbidden-origin"  // cookie-authenticated call from an origin not allowed (handlers/cookie.go)
 	InternalServerError             = "internal-server-error"
+	ServiceUnavailable              = "service-unavailable" // the database cannot be reached (unavailable.go)
+	UserNotFound                    = "user-not-found"      // admin API: no user with that id
 )
 
 type entry struct {
@@ -81,6 +86,7 @@ var table = map[string]entry{
 	InvalidRefreshToken:             {http.StatusUnauthorized, "Invalid or expired refresh token"},
 	InvalidPAT:                      {http.StatusUnauthorized, "Invalid or expired personal access token"},
 	InvalidTicket:                   {http.StatusUnauthorized, "Invalid ticket"},
+	InvalidOTP:                      {http.StatusBadRequest, "Invalid or expired one-time code"},
 	DisabledMFATOTP:                 {http.StatusUnauthorized, "User does not have TOTP MFA enabled"},
 	NoTOTPSecret:                    {http.StatusBadRequest, "User does not have a TOTP secret"},
 	TOTPAlreadyActive:               {http.StatusBadRequest, "TOTP MFA is already active"},
@@ -95,7 +101,11 @@ var table = map[string]entry{
 	RouteNotFound:                   {http.StatusNotFound, "Route not found"},
 	MethodNotAllowed:                {http.StatusMethodNotAllowed, "Method not allowed"},
 	RequestTooLarge:                 {http.StatusRequestEntityTooLarge, "The request body is too large"},
+	TooManyRequests:                 {http.StatusTooManyRequests, "Too many requests; retry after the number of seconds in Retry-After"},
+	ForbiddenOrigin:                 {http.StatusForbidden, "Requests authenticated by the refresh token cookie must come from an allowed Origin or carry X-Requested-With"},
 	InternalServerError:             {http.StatusInternalServerError, "Internal server error"},
+	ServiceUnavailable:              {http.StatusServiceUnavailable, "The service is temporarily unavailable; try again shortly"},
+	UserNotFound:                    {http.StatusNotFound, "User not found"},
 }
 
 // New returns the error for code with its default message.
@@ -147,6 +157,11 @@ func As(err error) *Error {
 	var e *Error
 	if errors.As(err, &e) {
 		return e
+	}
+	if Unavailable(err) {
+		u := New(ServiceUnavailable)
+		u.Cause = err
+		return u
 	}
 	return Internal(err)
 }

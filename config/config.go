@@ -75,6 +75,24 @@ type Config struct {
 	MFATOTPIssuer        string // issuer shown in authenticator apps
 	RequireElevatedClaim string // disabled | recommended | required
 
+	// Abuse (ratelimit/, handlers/abuse.go).
+	RateLimit      RateLimitConfig
+	TrustedProxies []string // AUTH_TRUSTED_PROXIES: IPs/CIDRs whose X-Forwarded-For hop is believed
+
+	// Browsers (handlers/cookie.go, handlers/cors.go).
+	RefreshTokenCookie bool     // AUTH_REFRESH_TOKEN_COOKIE: also hand the refresh token out as an httpOnly cookie
+	CORSAllowedOrigins []string // AUTH_CORS_ALLOWED_ORIGINS: normalised origins; "*" = any (see CORSOrigins)
+
+	// Operators.
+	LogFormat    string // json | text
+	MetricsToken string `json:"-"` // AUTH_METRICS_TOKEN: when set, /metrics wants it as a Bearer token
+
+	// Email flows (config/email.go).
+	Email EmailConfig
+
+	// Sessions janitor, purge webhook, audit log (config/operators.go).
+	Operators OperatorsConfig
+
 	databaseURLFromPostgresConnection bool // names the right variable in errors
 }
 
@@ -123,9 +141,39 @@ var defaults = map[string]any{
 	"AUTH_BCRYPT_COST":                          10,
 	"AUTH_MAX_REQUEST_BODY_BYTES":               65536,
 	"AUTH_SHUTDOWN_TIMEOUT":                     "10s",
-	"AUTH_MFA_ENABLED":                          false,
-	"AUTH_MFA_TOTP_ISSUER":                      "auth",
-	"AUTH_REQUIRE_ELEVATED_CLAIM":               "disabled",
+	// Email (config/email.go, mail/): hasura-auth's names and defaults.
+	"AUTH_SMTP_HOST":                  "",
+	"AUTH_SMTP_PORT":                  587,
+	"AUTH_SMTP_USER":                  "",
+	"AUTH_SMTP_PASS":                  "",
+	"AUTH_SMTP_SENDER":                "",
+	"AUTH_SMTP_AUTH_METHOD":           "PLAIN",
+	"AUTH_SMTP_SECURE":                false,
+	"AUTH_EMAIL_TEMPLATES_PATH":       "",
+	"AUTH_EMAIL_PASSWORDLESS_ENABLED": false,
+	"AUTH_OTP_EMAIL_ENABLED":          false,
+	"AUTH_MFA_ENABLED":                false,
+	"AUTH_MFA_TOTP_ISSUER":            "auth",
+	"AUTH_REQUIRE_ELEVATED_CLAIM":     "disabled",
+	// Rate limits: hasura-auth's names and defaults (ratelimit/).
+	"AUTH_RATE_LIMIT_ENABLE":               false,
+	"AUTH_RATE_LIMIT_GLOBAL_BURST":         100,
+	"AUTH_RATE_LIMIT_GLOBAL_INTERVAL":      "1m",
+	"AUTH_RATE_LIMIT_EMAIL_BURST":          10,
+	"AUTH_RATE_LIMIT_EMAIL_INTERVAL":       "1h",
+	"AUTH_RATE_LIMIT_SMS_BURST":            10,
+	"AUTH_RATE_LIMIT_SMS_INTERVAL":         "1h",
+	"AUTH_RATE_LIMIT_BRUTE_FORCE_BURST":    10,
+	"AUTH_RATE_LIMIT_BRUTE_FORCE_INTERVAL": "5m",
+	"AUTH_RATE_LIMIT_SIGNUPS_BURST":        10,
+	"AUTH_RATE_LIMIT_SIGNUPS_INTERVAL":     "5m",
+	"AUTH_RATE_LIMIT_REDIS_URL":            "",
+	"AUTH_RATE_LIMIT_REDIS_PREFIX":         "hasura-auth:rl:",
+	"AUTH_TRUSTED_PROXIES":                 "",
+	"AUTH_REFRESH_TOKEN_COOKIE":            false,
+	"AUTH_CORS_ALLOWED_ORIGINS":            "",
+	"AUTH_LOG_FORMAT":                      "json",
+	"AUTH_METRICS_TOKEN":                   "",
 }
 
 // DefaultDatabaseURL points at the PostgreSQL every machine of ours runs.
@@ -202,7 +250,24 @@ func fromViper(v *viper.Viper) (*Config, error) {
 		MFATOTPIssuer:         strings.TrimSpace(v.GetString("AUTH_MFA_TOTP_ISSUER")),
 		RequireElevatedClaim:  strings.TrimSpace(v.GetString("AUTH_REQUIRE_ELEVATED_CLAIM")),
 		Version:               Version,
+		RateLimit: RateLimitConfig{
+			Enabled:     p.bool("AUTH_RATE_LIMIT_ENABLE"),
+			Global:      p.rateLimit("GLOBAL"),
+			Email:       p.rateLimit("EMAIL"),
+			SMS:         p.rateLimit("SMS"),
+			BruteForce:  p.rateLimit("BRUTE_FORCE"),
+			Signups:     p.rateLimit("SIGNUPS"),
+			RedisURL:    strings.TrimSpace(v.GetString("AUTH_RATE_LIMIT_REDIS_URL")),
+			RedisPrefix: v.GetString("AUTH_RATE_LIMIT_REDIS_PREFIX"),
+		},
+		TrustedProxies:     list(v.GetString("AUTH_TRUSTED_PROXIES")),
+		RefreshTokenCookie: p.bool("AUTH_REFRESH_TOKEN_COOKIE"),
+		CORSAllowedOrigins: list(v.GetString("AUTH_CORS_ALLOWED_ORIGINS")),
+		LogFormat:          strings.ToLower(strings.TrimSpace(v.GetString("AUTH_LOG_FORMAT"))),
+		MetricsToken:       strings.TrimSpace(v.GetString("AUTH_METRICS_TOKEN")),
 	}
+	c.Email = p.email()
+	c.Operators = p.operators()
 	c.databaseURLFromPostgresConnection = strings.TrimSpace(v.GetString("HASURA_GRAPHQL_DATABASE_URL")) == "" &&
 		strings.TrimSpace(v.GetString("POSTGRES_CONNECTION")) != ""
 	c.DefaultAllowedRoles = withRole(c.DefaultAllowedRoles, c.DefaultRole)
@@ -355,9 +420,12 @@ func (c *Config) validate(skip map[string]bool) error {
 	if len(c.EncryptionKeyPrevious) > 0 && c.EncryptionKey == nil {
 		bad("AUTH_ENCRYPTION_KEY_PREVIOUS", "is set but AUTH_ENCRYPTION_KEY is not: set the new master key too")
 	}
+	c.validateEmail(bad)
 	if c.JWTSecret != nil && c.JWTSecret.SignKey == nil {
 		bad("HASURA_GRAPHQL_JWT_SECRET", "cannot sign tokens: an asymmetric type needs signing_key (PEM private key); jwk_url alone is for verifying")
 	}
+	c.validateHardening(bad)
+	c.validateOperators(bad)
 	if !skip[claims.VarClaims] && !skip[claims.VarDefaults] {
 		if err := c.CustomClaims().Validate(); err != nil {
 			errs = append(errs, err) // each line already names its variable

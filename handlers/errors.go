@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"net/http"
 
 	"github.com/gin-gonic/gin"
 
@@ -24,6 +25,7 @@ func (h *Handlers) writeError(c *gin.Context, err error) {
 		// A Bearer token Hasura would refuse: 401, with Hasura's reason.
 		err = apierr.Newf(apierr.Unauthorized, hv.Message)
 	}
+	_ = c.Error(err) // for /metrics (observe.go): the code before concealing, and its cause
 	e := apierr.As(err)
 	if h.cfg.ConcealErrors {
 		e = apierr.Conceal(e)
@@ -32,6 +34,9 @@ func (h *Handlers) writeError(c *gin.Context, err error) {
 		h.log.Error("request failed", "request_id", requestID(c), "method", c.Request.Method, "path", c.FullPath(), "error", err)
 	} else if e.Cause != nil {
 		h.log.Debug("request refused", "request_id", requestID(c), "code", e.Code, "cause", e.Cause)
+	}
+	if e.Status == http.StatusServiceUnavailable {
+		c.Header("Retry-After", "1") // the database is away (apierr.Unavailable): retrying soon is right
 	}
 	c.AbortWithStatusJSON(e.Status, errorBody{Status: e.Status, Message: e.Message, Error: e.Code})
 }

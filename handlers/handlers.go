@@ -15,7 +15,12 @@ import (
 
 	"github.com/hasura-auth-go/auth/account"
 	"github.com/hasura-auth-go/auth/apierr"
+	"github.com/hasura-auth-go/auth/audit"
 	"github.com/hasura-auth-go/auth/config"
+	"github.com/hasura-auth-go/auth/janitor"
+	"github.com/hasura-auth-go/auth/logging"
+	"github.com/hasura-auth-go/auth/metrics"
+	"github.com/hasura-auth-go/auth/ratelimit"
 	"github.com/hasura-auth-go/auth/session"
 	"github.com/hasura-auth-go/auth/token"
 )
@@ -28,6 +33,13 @@ type Handlers struct {
 	sessions *session.Service
 	tokens   *token.Service
 	log      *slog.Logger
+	audit    *audit.Recorder
+	janitor  *janitor.Janitor
+
+	limiter    *ratelimit.Limiter // nil: AUTH_RATE_LIMIT_ENABLE=false
+	pacer      *ratelimit.Pacer
+	metrics    *metrics.Metrics // nil: no /metrics
+	corsPolicy corsPolicy
 }
 
 // Deps are the services the HTTP layer needs.
@@ -38,17 +50,37 @@ type Deps struct {
 	Sessions *session.Service
 	Tokens   *token.Service
 	Log      *slog.Logger
+	Audit    *audit.Recorder    // nil: queued audit events are dropped
+	Janitor  *janitor.Janitor   // for POST /sessions/purge-expired
+	Limiter  *ratelimit.Limiter // nil: no rate limits
+	Metrics  *metrics.Metrics   // nil: no /metrics
 }
 
 const requestIDKey = "request_id"
 
 // NewRouter mounts every route under AUTH_API_PREFIX.
 func NewRouter(d Deps) *gin.Engine {
-	h := &Handlers{cfg: d.Config, db: d.DB, accounts: d.Accounts, sessions: d.Sessions, tokens: d.Tokens, log: d.Log}
+	h := &Handlers{cfg: d.Config, db: d.DB, accounts: d.Accounts, sessions: d.Sessions, tokens: d.Tokens, log: d.Log, audit: d.Audit, janitor: d.Janitor}
+	h.limiter, h.metrics = d.Limiter, d.Metrics
+	h.pacer, h.corsPolicy = ratelimit.NewPacer(pacingCeiling), newCORSPolicy(d.Config)
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
-	r.Use(h.requestLog, h.recover, h.cors)
+	// c.ClientIP() is the socket's address unless it is one of
+	// AUTH_TRUSTED_PROXIES; then X-Forwarded-For is read right to left up to
+	// the first address that is not a trusted proxy. (gin trusts everyone by default.)
+	r.ForwardedByClientIP = true
+	r.RemoteIPHeaders = []string{"X-Forwarded-For"}
+	if err := r.SetTrustedProxies(d.Config.TrustedProxies); err != nil {
+		d.Log.Error("AUTH_TRUSTED_PROXIES not applied: trusting no proxy", "error", err.Error())
+		_ = r.SetTrustedProxies(nil)
+	}
+	middleware := []gin.HandlerFunc{h.requestLog, h.observe, h.recover, h.cors, h.auditContext, h.bodyCap}
+	if h.limiter != nil {
+		middleware = append(middleware, h.rateLimit)
+	}
+	r.Use(append(middleware, h.holdAnswers)...)
+	r.GET("/metrics", h.handle(h.serveMetrics)) // unprefixed, where scrapers look
 	r.NoRoute(h.handle(func(*gin.Context) error { return apierr.New(apierr.RouteNotFound) }))
 	r.NoMethod(h.handle(func(*gin.Context) error { return apierr.New(apierr.MethodNotAllowed) }))
 
@@ -74,6 +106,16 @@ func NewRouter(d Deps) *gin.Engine {
 	g.GET("/user", h.handle(h.getUser))
 	g.POST("/user/deanonymize", h.handle(h.deanonymize))
 
+	// Email flows (email.go, password.go, passwordless.go).
+	g.POST("/user/email/send-verification-email", h.handle(h.sendVerificationEmail))
+	g.POST("/user/email/change", h.handle(h.changeEmail))
+	g.POST("/user/password/reset", h.handle(h.sendPasswordResetEmail))
+	g.POST("/user/password", h.handle(h.changePassword))
+	g.POST("/signin/passwordless/email", h.handle(h.signInPasswordlessEmail))
+	g.POST("/signin/otp/email", h.handle(h.signInOTPEmail))
+	g.POST("/signin/otp/email/verify", h.handle(h.signInOTPEmailVerify))
+	g.GET("/verify", h.handle(h.verifyTicket))
+
 	// Second factor, personal access tokens, elevation (mfa.go, pat.go).
 	g.GET("/mfa/totp/generate", h.handle(h.generateTOTP))
 	g.POST("/user/mfa", h.handle(h.changeUserMFA))
@@ -84,28 +126,64 @@ func NewRouter(d Deps) *gin.Engine {
 	g.GET("/pat", h.handle(h.listPATs))
 	g.DELETE("/pat/:id", h.handle(h.revokePAT))
 	g.POST("/signin/pat", h.handle(h.signInPAT))
+
+	// Operators (issue 7): admin API and the purge for cron jobs (admin_users.go).
+	g.POST("/sessions/purge-expired", h.handle(h.purgeExpired))
+	g.GET("/admin/users", h.handle(h.adminListUsers))
+	g.POST("/admin/users", h.handle(h.adminCreateUser))
+	g.GET("/admin/users/:id", h.handle(h.adminGetUser))
+	g.DELETE("/admin/users/:id", h.handle(h.adminDeleteUser))
+	g.POST("/admin/users/:id/disable", h.handle(h.adminDisableUser))
+	g.POST("/admin/users/:id/enable", h.handle(h.adminEnableUser))
+	g.PUT("/admin/users/:id/roles", h.handle(h.adminSetRoles))
+	g.POST("/admin/users/:id/signout", h.handle(h.adminSignOutAll))
+	g.GET("/admin/audit-log", h.handle(h.adminAuditLog))
 	return r
 }
 
 // requestLog tags each request with an id and logs one line per request:
 // method, route, status and duration, never bodies or query strings.
+// The id (the caller's X-Request-Id when it is a sane token, else a new one)
+// goes into the request's context, so that service logs written with it name
+// the request (logging.WithContext).
 func (h *Handlers) requestLog(c *gin.Context) {
 	start := time.Now()
 	id := c.GetHeader("X-Request-Id")
-	if id == "" || len(id) > 64 {
+	if !validRequestID(id) {
 		var b [8]byte
 		_, _ = rand.Read(b[:])
 		id = hex.EncodeToString(b[:])
 	}
 	c.Set(requestIDKey, id)
+	c.Request = c.Request.WithContext(logging.WithRequestID(c.Request.Context(), id))
 	c.Header("X-Request-Id", id)
+	// A proxy may add its hop as a second header line; gin reads only the
+	// first, which the client wrote. Join them so the last hop is last.
+	if xff := c.Request.Header.Values("X-Forwarded-For"); len(xff) > 1 {
+		c.Request.Header.Set("X-Forwarded-For", strings.Join(xff, ", "))
+	}
 	c.Next()
 	h.log.LogAttrs(c.Request.Context(), slog.LevelInfo, "request",
 		slog.String("request_id", id),
 		slog.String("method", c.Request.Method),
 		slog.String("path", c.Request.URL.Path),
 		slog.Int("status", c.Writer.Status()),
-		slog.Duration("duration", time.Since(start)))
+		slog.Duration("duration", time.Since(start)),
+		slog.String("client_ip", c.ClientIP()))
+}
+
+// validRequestID: at most 64 visible ASCII characters, nothing a log or
+// header could be confused by.
+func validRequestID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if id[i] <= ' ' || id[i] > '~' || id[i] == '"' || id[i] == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // recover answers a panic with the contract's 500 and logs it.
@@ -122,37 +200,30 @@ func (h *Handlers) recover(c *gin.Context) {
 	c.Next()
 }
 
-// cors lets browser apps call the server with credentials. Origins are
-// reflected; an allow-list comes with the hardening work.
-func (h *Handlers) cors(c *gin.Context) {
-	origin := c.GetHeader("Origin")
-	if origin == "" {
-		c.Next()
-		return
-	}
-	hd := c.Writer.Header()
-	hd.Add("Vary", "Origin")
-	hd.Set("Access-Control-Allow-Origin", origin)
-	hd.Set("Access-Control-Allow-Credentials", "true")
-	if c.Request.Method == http.MethodOptions && c.GetHeader("Access-Control-Request-Method") != "" {
-		hd.Set("Access-Control-Allow-Methods", "GET, HEAD, POST, DELETE, OPTIONS")
-		if req := c.GetHeader("Access-Control-Request-Headers"); req != "" {
-			hd.Set("Access-Control-Allow-Headers", req)
-		}
-		hd.Set("Access-Control-Max-Age", "86400")
-		c.AbortWithStatus(http.StatusNoContent)
-		return
-	}
-	c.Next()
-}
-
 // bearer returns the verified caller of a Bearer-authenticated request.
 func (h *Handlers) bearer(c *gin.Context) (*token.Verified, error) {
 	raw, ok := bearerToken(c.GetHeader("Authorization"))
 	if !ok {
 		return nil, apierr.New(apierr.Unauthorized)
 	}
-	return h.tokens.Verify(raw)
+	return h.verifyAccess(c, raw)
+}
+
+// verifyAccess checks an access token's signature and claims, then that its
+// user exists and its sessions were not revoked after it was issued (one
+// indexed lookup: session/epoch.go).
+func (h *Handlers) verifyAccess(c *gin.Context, raw string) (*token.Verified, error) {
+	if err := rejectDuplicateKeys(raw); err != nil { // jwtstrict.go
+		return nil, err
+	}
+	v, err := h.tokens.Verify(raw)
+	if err != nil {
+		return nil, err
+	}
+	if err := h.sessions.CheckAccess(c.Request.Context(), v); err != nil {
+		return nil, err
+	}
+	return v, nil
 }
 
 // bearerToken accepts exactly "Bearer <token>", as Hasura does.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -113,6 +114,12 @@ type header struct{ k, v string }
 
 func bearer(tok string) header { return header{"Authorization", "Bearer " + tok} }
 
+// remoteAddrKey is not a header: do sets the request's socket address from it.
+const remoteAddrKey = "\x00remote-addr"
+
+// fromIP makes the request come from ip's socket (httptest's default is 192.0.2.1).
+func fromIP(ip string) header { return header{remoteAddrKey, net.JoinHostPort(ip, "40000")} }
+
 // do sends a request through the real router. body may be a string (sent as
 // is), nil (no body) or a value to encode as JSON.
 func (e *env) do(method, path string, body any, headers ...header) *response {
@@ -132,6 +139,10 @@ func (e *env) do(method, path string, body any, headers ...header) *response {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	for _, h := range headers {
+		if h.k == remoteAddrKey {
+			req.RemoteAddr = h.v
+			continue
+		}
 		req.Header.Set(h.k, h.v)
 	}
 	rec := httptest.NewRecorder()

@@ -7,6 +7,7 @@ import (
 
 	"github.com/hasura-auth-go/auth/account"
 	"github.com/hasura-auth-go/auth/apierr"
+	"github.com/hasura-auth-go/auth/audit"
 	"github.com/hasura-auth-go/auth/token"
 )
 
@@ -77,6 +78,7 @@ func (h *Handlers) signInMFATOTP(c *gin.Context) error {
 		return apierr.Invalid(`"ticket" and "otp" are required`)
 	}
 	issued, err := h.accounts.SignInMFATOTP(c.Request.Context(), req.Ticket, req.OTP)
+	h.auditSignIn(c, audit.SignIn, "totp", "", issued, err)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/hasura-auth-go/auth/apierr"
+	"github.com/hasura-auth-go/auth/audit"
 )
 
 // createPATRequest is the contract's CreatePATRequest. expiresAt is parsed
@@ -46,6 +47,7 @@ func (h *Handlers) createPAT(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	_ = audit.Log(c.Request.Context(), nil, audit.Event{Type: audit.PATCreated, UserID: caller.UserID, Detail: map[string]any{"patId": id}})
 	c.JSON(http.StatusOK, createPATResponse{ID: id.String(), PersonalAccessToken: pat})
 	return nil
 }
@@ -63,6 +65,7 @@ func (h *Handlers) signInPAT(c *gin.Context) error {
 		return apierr.Invalid(`"personalAccessToken" is required`)
 	}
 	issued, err := h.sessions.SignInPAT(c.Request.Context(), req.PersonalAccessToken)
+	h.auditSignIn(c, audit.SignIn, "pat", "", issued, err)
 	if err != nil {
 		return err
 	}
@@ -119,6 +122,7 @@ func (h *Handlers) revokePAT(c *gin.Context) error {
 	if !found {
 		return apierr.Invalid("You have no personal access token with this id")
 	}
+	_ = audit.Log(c.Request.Context(), nil, audit.Event{Type: audit.PATRevoked, UserID: caller.UserID, Detail: map[string]any{"patId": id}})
 	c.JSON(http.StatusOK, "OK")
 	return nil
 }

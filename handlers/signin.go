@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/hasura-auth-go/auth/audit"
 )
 
 type signInEmailPasswordRequest struct {
@@ -17,6 +19,9 @@ func (h *Handlers) signInEmailPassword(c *gin.Context) error {
 		return err
 	}
 	issued, ticket, err := h.accounts.SignInEmailPassword(c.Request.Context(), req.Email, req.Password)
+	if ticket == "" { // with a ticket the sign-in is not complete yet: /signin/mfa/totp records it
+		h.auditSignIn(c, audit.SignIn, "email-password", req.Email, issued, err)
+	}
 	if err != nil {
 		return err
 	}
@@ -55,6 +60,7 @@ func (h *Handlers) signInAnonymous(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	h.auditSignIn(c, audit.SignUp, "anonymous", "", issued, nil)
 	c.JSON(http.StatusOK, SessionPayload{Session: sessionJSON(issued)})
 	return nil
 }

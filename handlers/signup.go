@@ -7,6 +7,7 @@ import (
 
 	"github.com/hasura-auth-go/auth/account"
 	"github.com/hasura-auth-go/auth/apierr"
+	"github.com/hasura-auth-go/auth/audit"
 )
 
 type signUpEmailPasswordRequest struct {
@@ -24,6 +25,7 @@ func (h *Handlers) signUpEmailPassword(c *gin.Context) error {
 		return apierr.Invalid(`"password" is required`)
 	}
 	issued, err := h.accounts.SignUpEmailPassword(c.Request.Context(), req.Email, req.Password, req.Options)
+	h.auditSignIn(c, audit.SignUp, "email-password", req.Email, issued, err)
 	if err != nil {
 		return err
 	}

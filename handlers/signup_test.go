@@ -6,6 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/hasura-auth-go/auth/mail/mailtest"
 	"github.com/hasura-auth-go/auth/models"
 )
 
@@ -126,12 +127,14 @@ func TestSignUpErrors(t *testing.T) {
 }
 
 func TestSignUpWithoutSession(t *testing.T) {
+	smtp := mailtest.Start(t) // verification mails go here (email_test.go has the flow)
 	cases := []struct {
 		name     string
 		config   map[string]string
 		disabled bool
 	}{
-		{"email verification required", map[string]string{"AUTH_EMAIL_SIGNIN_EMAIL_VERIFIED_REQUIRED": "true"}, false},
+		{"email verification required", map[string]string{"AUTH_EMAIL_SIGNIN_EMAIL_VERIFIED_REQUIRED": "true",
+			"AUTH_SMTP_HOST": smtp.Host, "AUTH_SMTP_PORT": smtp.PortString(), "AUTH_SMTP_SENDER": "auth@example.com"}, false},
 		{"new users disabled", map[string]string{"AUTH_DISABLE_NEW_USERS": "true"}, true},
 	}
 	for _, tc := range cases {

@@ -13,10 +13,20 @@ type refreshTokenRequest struct {
 	RefreshToken string `json:"refreshToken"`
 }
 
+// refreshToken rotates the body's refresh token or, in cookie mode, the
+// cookie's (holdAnswers sets the rotated one).
 func (h *Handlers) refreshToken(c *gin.Context) error {
 	var req refreshTokenRequest
-	if err := h.bindJSON(c, &req, false); err != nil {
+	if err := h.bindJSON(c, &req, h.cfg.RefreshTokenCookie); err != nil {
 		return err
+	}
+	fromCookie := false
+	if req.RefreshToken == "" {
+		tok, err := h.refreshTokenFromCookie(c)
+		if err != nil {
+			return err
+		}
+		req.RefreshToken, fromCookie = tok, tok != ""
 	}
 	if req.RefreshToken == "" {
 		return apierr.Invalid(`"refreshToken" is required`)
@@ -26,6 +36,9 @@ func (h *Handlers) refreshToken(c *gin.Context) error {
 	}
 	issued, err := h.sessions.Refresh(c.Request.Context(), req.RefreshToken)
 	if err != nil {
+		if fromCookie && apierr.As(err).Code == apierr.InvalidRefreshToken {
+			h.clearRefreshCookie(c) // dead: stop the browser sending it
+		}
 		return err
 	}
 	c.JSON(http.StatusOK, sessionJSON(issued))
@@ -46,7 +59,7 @@ func (h *Handlers) verifyToken(c *gin.Context) error {
 		if _, err := h.bearer(c); err != nil {
 			return err
 		}
-	} else if _, err := h.tokens.Verify(req.Token); err != nil {
+	} else if _, err := h.verifyAccess(c, req.Token); err != nil {
 		return err
 	}
 	c.JSON(http.StatusOK, "OK")
@@ -60,8 +73,15 @@ type signOutRequest struct {
 
 func (h *Handlers) signOut(c *gin.Context) error {
 	var req signOutRequest
-	if err := h.bindJSON(c, &req, false); err != nil {
+	if err := h.bindJSON(c, &req, h.cfg.RefreshTokenCookie); err != nil {
 		return err
+	}
+	if !req.All && req.RefreshToken == "" {
+		tok, err := h.refreshTokenFromCookie(c)
+		if err != nil {
+			return err
+		}
+		req.RefreshToken = tok
 	}
 	if req.All {
 		caller, err := h.bearer(c)
@@ -71,6 +91,7 @@ func (h *Handlers) signOut(c *gin.Context) error {
 		if err := h.sessions.SignOutAll(c.Request.Context(), caller.UserID); err != nil {
 			return err
 		}
+		h.clearRefreshCookie(c)
 		c.JSON(http.StatusOK, "OK")
 		return nil
 	}
@@ -83,6 +104,7 @@ func (h *Handlers) signOut(c *gin.Context) error {
 	if err := h.sessions.SignOut(c.Request.Context(), req.RefreshToken); err != nil {
 		return err
 	}
+	h.clearRefreshCookie(c)
 	c.JSON(http.StatusOK, "OK")
 	return nil
 }

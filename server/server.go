@@ -14,13 +14,18 @@ import (
 	"gorm.io/gorm/logger"
 
 	"github.com/hasura-auth-go/auth/account"
+	"github.com/hasura-auth-go/auth/audit"
 	"github.com/hasura-auth-go/auth/claims"
 	"github.com/hasura-auth-go/auth/config"
 	"github.com/hasura-auth-go/auth/handlers"
 	"github.com/hasura-auth-go/auth/hasura"
+	"github.com/hasura-auth-go/auth/janitor"
+	"github.com/hasura-auth-go/auth/mail"
 	"github.com/hasura-auth-go/auth/metadata"
+	"github.com/hasura-auth-go/auth/metrics"
 	"github.com/hasura-auth-go/auth/migrations"
 	"github.com/hasura-auth-go/auth/models"
+	"github.com/hasura-auth-go/auth/ratelimit"
 	"github.com/hasura-auth-go/auth/session"
 	"github.com/hasura-auth-go/auth/token"
 )
@@ -32,9 +37,15 @@ type Server struct {
 	Tokens   *token.Service
 	Sessions *session.Service
 	Accounts *account.Service
+	Mailer   *mail.Mailer // email flows; Close waits for mails still being sent
 	Router   *gin.Engine
+	Audit    *audit.Recorder    // queued audit events (issue 7)
+	Janitor  *janitor.Janitor   // purges expired rows (issue 7)
+	Metrics  *metrics.Metrics   // what /metrics publishes (issue 7)
+	Limiter  *ratelimit.Limiter // nil unless AUTH_RATE_LIMIT_ENABLE (issue 7)
 
 	stopMetadata func() // ends the background Hasura metadata apply (issue 3)
+	stopJanitor  func()
 }
 
 // Options are the seams tests use.
@@ -138,21 +149,58 @@ func New(ctx context.Context, cfg *config.Config, db *gorm.DB, o Options) (*Serv
 	sessions := session.New(session.Options{
 		DB: db, Tokens: tokens, Now: o.Now, TTL: cfg.RefreshTokenTTL, ReuseWindow: cfg.RefreshReuseWindow, Log: o.Log,
 	})
-	accounts, err := account.New(db, cfg, sessions, o.Log, account.WithClock(o.Now))
+	mailer, err := newMailer(cfg, o.Log) // email flows (mail/, server/mail.go)
+	if err != nil {
+		return nil, err
+	}
+	accounts, err := account.New(db, cfg, sessions, o.Log, account.WithClock(o.Now), account.WithMailer(mailer))
+	if err != nil {
+		return nil, err
+	}
+	// Issue 7: audit events and the janitor. Both stop in Close, before the pool.
+	recorder, err := audit.NewRecorder(db, audit.Options{Now: o.Now, Log: o.Log})
+	if err != nil {
+		return nil, err
+	}
+	jan := janitor.New(janitor.Options{
+		DB: db, Now: o.Now, Log: o.Log, BatchSize: cfg.Operators.JanitorBatchSize,
+		Interval: cfg.Operators.JanitorInterval, Retention: cfg.Operators.AuditLogRetention,
+	})
+	// Issue 7: metrics and rate limits (server/hardening.go).
+	m, limiter, err := newHardening(ctx, cfg, db, o)
 	if err != nil {
 		return nil, err
 	}
 	router := handlers.NewRouter(handlers.Deps{
 		Config: cfg, DB: db, Accounts: accounts, Sessions: sessions, Tokens: tokens, Log: o.Log,
+		Audit: recorder, Janitor: jan, Metrics: m, Limiter: limiter,
 	})
 	stopMetadata := startHasuraMetadata(ctx, cfg, o) // issue 3: background, never delays serving
-	return &Server{Config: cfg, DB: db, Tokens: tokens, Sessions: sessions, Accounts: accounts, Router: router, stopMetadata: stopMetadata}, nil
+	stopJanitor := jan.Start(ctx)                    // ends with ctx (SIGTERM in main) or Close
+	return &Server{Config: cfg, DB: db, Tokens: tokens, Sessions: sessions, Accounts: accounts, Router: router,
+		Audit: recorder, Janitor: jan, Mailer: mailer, stopMetadata: stopMetadata, stopJanitor: stopJanitor,
+		Metrics: m, Limiter: limiter}, nil
 }
 
 // Close releases the database pool.
 func (s *Server) Close() error {
 	if s.stopMetadata != nil {
 		s.stopMetadata()
+	}
+	if s.stopJanitor != nil {
+		s.stopJanitor()
+	}
+	if s.Audit != nil {
+		// Write what is queued; a database that is gone must not hold up a stop.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_ = s.Audit.Close(ctx)
+		cancel()
+	}
+	if s.Mailer != nil {
+		s.Mailer.Close() // background sends (password reset); each is bounded by its timeout
+	}
+	if s.Limiter != nil {
+		_ = s.Limiter.Close() // the Redis client, when there is one
 	}
 	sqlDB, err := s.DB.DB()
 	if err != nil {

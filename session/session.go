@@ -13,6 +13,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/hasura-auth-go/auth/apierr"
+	"github.com/hasura-auth-go/auth/audit"
 	"github.com/hasura-auth-go/auth/models"
 	"github.com/hasura-auth-go/auth/token"
 )
@@ -168,10 +169,18 @@ func (s *Service) Refresh(ctx context.Context, presented string) (*Issued, error
 	if revoked != nil {
 		s.log.Warn("refresh token reuse detected: session revoked",
 			"user_id", revoked.UserID, "refresh_token_id", revoked.ID, "generation", revoked.Generation)
-		return nil, apierr.New(apierr.InvalidRefreshToken)
+		_ = audit.Log(ctx, nil, audit.Event{Type: audit.RefreshReuse, UserID: revoked.UserID, Actor: audit.ActorSystem,
+			Detail: map[string]any{"refreshTokenId": revoked.ID, "generation": revoked.Generation}})
+		e := apierr.New(apierr.InvalidRefreshToken)
+		e.Cause = ErrReuseDetected // counted by /metrics; the client sees only invalid-refresh-token
+		return nil, e
 	}
 	return out, nil
 }
+
+// ErrReuseDetected is the cause of the invalid-refresh-token answered when a
+// rotated token was replayed and its session revoked.
+var ErrReuseDetected = errors.New("refresh token reuse detected")
 
 // rotate replaces rt's token with a new one in one statement: new hash and
 // sliding expiry on the session, the old hash into history with the new
@@ -223,13 +232,21 @@ func (s *Service) activeUser(tx *gorm.DB, id uuid.UUID) (*models.User, error) {
 // rotated. Unknown tokens are not an error: signing out is idempotent.
 func (s *Service) SignOut(ctx context.Context, presented string) error {
 	hash := HashToken(presented)
-	return s.db.WithContext(ctx).Exec(`DELETE FROM auth.refresh_tokens
-WHERE type = 'regular' AND (refresh_token_hash = ? OR id = (SELECT refresh_token_id FROM auth.refresh_token_history WHERE token_hash = ?))`,
-		hash, hash).Error
+	var ended []struct {
+		ID     uuid.UUID
+		UserID uuid.UUID
+	}
+	err := s.db.WithContext(ctx).Raw(`DELETE FROM auth.refresh_tokens
+WHERE type = 'regular' AND (refresh_token_hash = ? OR id = (SELECT refresh_token_id FROM auth.refresh_token_history WHERE token_hash = ?))
+RETURNING id, user_id`,
+		hash, hash).Scan(&ended).Error
+	if err != nil {
+		return err
+	}
+	for _, e := range ended {
+		_ = audit.Log(ctx, nil, audit.Event{Type: audit.SignOut, UserID: e.UserID, Detail: map[string]any{"refreshTokenId": e.ID}})
+	}
+	return nil
 }
 
-// SignOutAll ends every session of the user, personal access tokens included.
-func (s *Service) SignOutAll(ctx context.Context, userID uuid.UUID) error {
-	_, err := models.DeleteUserRefreshTokens(s.db.WithContext(ctx), userID)
-	return err
-}
+// SignOutAll is in epoch.go: it also refuses the access tokens already issued.

@@ -32,6 +32,7 @@ type config struct {
 	bcryptCost  int
 	password    string
 	jsonOut     bool
+	rate        float64
 }
 
 func main() {
@@ -46,6 +47,7 @@ func main() {
 	flag.IntVar(&c.bcryptCost, "bcrypt-cost", 10, "the server's bcrypt cost, for the sign-in ceiling")
 	flag.StringVar(&c.password, "password", "load-test-password-1", "password of the users the scenarios create")
 	flag.BoolVar(&c.jsonOut, "json", false, "print one JSON line instead of text")
+	flag.Float64Var(&c.rate, "rate", 0, "pace the load at this many requests/s in total (0: as fast as the server answers)")
 	flag.Parse()
 	if err := run(c); err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen:", err)
@@ -70,7 +72,7 @@ func run(c config) error {
 	}
 
 	cpuBefore, _ := cpuSeconds(c.pid)
-	res := drive(ctx, workers, c.duration)
+	res := drive(ctx, workers, c.duration, c.rate)
 	cpuAfter, _ := cpuSeconds(c.pid)
 	res.scenario, res.concurrency = c.scenario, c.concurrency
 	if c.pid > 0 {
@@ -105,7 +107,9 @@ type result struct {
 }
 
 // drive runs every worker in a loop until d has passed.
-func drive(ctx context.Context, workers []worker, d time.Duration) *result {
+// With rate > 0 each worker sends on its own schedule, so the total is paced
+// (an open loop: latency is measured from the request's start).
+func drive(ctx context.Context, workers []worker, d time.Duration, rate float64) *result {
 	var (
 		wg       sync.WaitGroup
 		mu       sync.Mutex
@@ -115,14 +119,23 @@ func drive(ctx context.Context, workers []worker, d time.Duration) *result {
 		failed   int
 	)
 	start := time.Now()
-	for _, w := range workers {
+	var interval time.Duration
+	if rate > 0 {
+		interval = time.Duration(float64(len(workers)) / rate * float64(time.Second))
+	}
+	for i, w := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			lat := make([]time.Duration, 0, 1<<14)
 			local := map[int]int{}
 			localFailed := 0
+			next := start.Add(time.Duration(i) * interval / time.Duration(len(workers)))
 			for !stop.Load() {
+				if interval > 0 {
+					time.Sleep(time.Until(next))
+					next = next.Add(interval)
+				}
 				t0 := time.Now()
 				status, err := w(ctx)
 				lat = append(lat, time.Since(t0))

@@ -1,0 +1,381 @@
+package account
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"golang.org/x/crypto/bcrypt"
+	"gorm.io/gorm"
+
+	"github.com/hasura-auth-go/auth/apierr"
+	"github.com/hasura-auth-go/auth/mail"
+	"github.com/hasura-auth-go/auth/models"
+	"github.com/hasura-auth-go/auth/session"
+)
+
+// Email tickets: "<prefix><uuid>", hasura-auth's format, single use, in
+// auth.users.ticket. Only "<prefix><sha256 hex of the whole ticket>" is
+// stored (as for mfaTotp: tickets), so reading the table yields no usable
+// link. A ticket written in clear by hasura-auth before the switch still
+// works until it expires: a presented ticket must have a uuid after its
+// prefix, so it can never equal a stored hash.
+type ticketKind struct {
+	prefix   string        // "verifyEmail:", …
+	linkType string        // the type= of /verify links (hasura-auth's link types)
+	ttl      time.Duration // API-NOTES' lifetimes
+	template mail.Template
+}
+
+var (
+	kindVerifyEmail   = ticketKind{"verifyEmail:", "emailVerify", 30 * 24 * time.Hour, mail.TemplateEmailVerify}
+	kindPasswordReset = ticketKind{"passwordReset:", "passwordReset", time.Hour, mail.TemplatePasswordReset}
+	kindPasswordless  = ticketKind{"passwordlessEmail:", "signinPasswordless", time.Hour, mail.TemplateSigninPasswordless}
+	kindEmailChange   = ticketKind{"emailConfirmChange:", "emailConfirmChange", time.Hour, mail.TemplateEmailConfirmChange}
+	ticketKinds       = []ticketKind{kindVerifyEmail, kindPasswordReset, kindPasswordless, kindEmailChange}
+)
+
+func newTicket(k ticketKind) (raw, stored string) {
+	raw = k.prefix + uuid.NewString()
+	return raw, hashTicket(k, raw)
+}
+
+func hashTicket(k ticketKind, raw string) string {
+	sum := sha256.Sum256([]byte(raw))
+	return k.prefix + hex.EncodeToString(sum[:])
+}
+
+// parseTicket names the kind of a well-formed ticket.
+func parseTicket(raw string) (ticketKind, bool) {
+	for _, k := range ticketKinds {
+		if rest, ok := strings.CutPrefix(raw, k.prefix); ok {
+			_, err := uuid.Parse(rest)
+			return k, err == nil && len(rest) == 36
+		}
+	}
+	return ticketKind{}, false
+}
+
+// consumeTicket clears a well-formed ticket of kind k inside tx and returns
+// its user, locked; invalid-ticket when it is unknown, used or expired.
+func (s *Service) consumeTicket(tx *gorm.DB, k ticketKind, raw string) (*models.User, error) {
+	if got, ok := parseTicket(raw); !ok || got != k {
+		return nil, apierr.New(apierr.InvalidTicket)
+	}
+	id, err := models.ConsumeTicket(tx, []string{hashTicket(k, raw), raw}, s.now())
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, apierr.New(apierr.InvalidTicket)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("consume ticket: %w", err)
+	}
+	return models.FindUserByID(tx, id) // the UPDATE holds the row lock until commit
+}
+
+// ticketMail is a mail to send once the transaction that stored its ticket
+// has committed.
+type ticketMail struct {
+	kind        ticketKind
+	ticket      string
+	to, locale  string
+	redirectTo  string
+	displayName string
+	email       string
+	newEmail    string
+}
+
+func (s *Service) verifyLink(ticket, linkType, redirectTo string) string {
+	q := url.Values{"ticket": {ticket}, "type": {linkType}, "redirectTo": {redirectTo}}
+	return s.cfg.ServerURL + s.cfg.APIPrefix + "/verify?" + q.Encode()
+}
+
+func (s *Service) ticketMessage(m *ticketMail) mail.Message {
+	return mail.Message{
+		To: m.to, Locale: m.locale, Template: m.kind.template,
+		Data: mail.Data{
+			Link:        s.verifyLink(m.ticket, m.kind.linkType, m.redirectTo),
+			DisplayName: m.displayName, Email: m.email, NewEmail: m.newEmail,
+			Ticket: m.ticket, RedirectTo: m.redirectTo,
+		},
+	}
+}
+
+// sendTicketMail sends m now. The state it refers to is committed, so a
+// failure leaves nothing half done: the caller answers 500 "could not be
+// sent" and the user asks again, which replaces the ticket.
+func (s *Service) sendTicketMail(ctx context.Context, userID uuid.UUID, m *ticketMail) error {
+	if err := s.mailer.Send(ctx, s.ticketMessage(m)); err != nil {
+		s.log.Warn("email not sent", "template", string(m.kind.template), "user_id", userID)
+		return errEmailNotSent(err)
+	}
+	return nil
+}
+
+// errEmailNotSent is the 500 a flow answers when its mail did not leave. The
+// SMTP error goes to the log only (it is the Cause).
+func errEmailNotSent(cause error) *apierr.Error {
+	e := apierr.Newf(apierr.InternalServerError, "The email could not be sent. Please try again later.")
+	e.Cause = cause
+	return e
+}
+
+// redirectTarget checks redirectTo against the allowed URLs; empty means
+// AUTH_CLIENT_URL.
+func (s *Service) redirectTarget(redirectTo string) (string, error) {
+	if redirectTo == "" {
+		return s.cfg.ClientURL, nil
+	}
+	if !s.redirectAllowed(redirectTo) {
+		return "", apierr.New(apierr.RedirectToNotAllowed)
+	}
+	return redirectTo, nil
+}
+
+// SendVerificationEmail mails a new verification link to an unverified user
+// (hasura-auth's answers: unknown email → invalid-email-password, already
+// verified → email-already-verified; AUTH_CONCEAL_ERRORS hides both).
+func (s *Service) SendVerificationEmail(ctx context.Context, email, redirectTo string) error {
+	if err := validateEmailFormat(email); err != nil {
+		return err
+	}
+	target, err := s.redirectTarget(redirectTo)
+	if err != nil {
+		return err
+	}
+	db := s.db.WithContext(ctx)
+	u, err := models.FindUserByEmail(db, email)
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+		return apierr.New(apierr.InvalidEmailPassword)
+	case err != nil:
+		return err
+	case u.Disabled:
+		return apierr.New(apierr.DisabledUser)
+	case u.EmailVerified:
+		return apierr.New(apierr.EmailAlreadyVerified)
+	}
+	raw, stored := newTicket(kindVerifyEmail)
+	if err := models.SetUserTicket(db, u.ID, stored, s.now().Add(kindVerifyEmail.ttl)); err != nil {
+		return fmt.Errorf("store verification ticket: %w", err)
+	}
+	return s.sendTicketMail(ctx, u.ID, &ticketMail{kind: kindVerifyEmail, ticket: raw, to: *u.Email, locale: u.Locale,
+		redirectTo: target, displayName: u.DisplayName, email: *u.Email})
+}
+
+// SendPasswordResetEmail answers the same, in the same time, whether or not
+// the account exists: one UPDATE … WHERE email = ? either way, and the mail
+// leaves in the background, so neither the answer nor its delay tells.
+// Only input errors (email format, redirectTo) are reported.
+func (s *Service) SendPasswordResetEmail(ctx context.Context, email, redirectTo string) error {
+	if err := validateEmailFormat(email); err != nil {
+		return err
+	}
+	target, err := s.redirectTarget(redirectTo)
+	if err != nil {
+		return err
+	}
+	raw, stored := newTicket(kindPasswordReset)
+	rcpt, err := models.SetTicketByEmail(s.db.WithContext(ctx), email, stored, s.now().Add(kindPasswordReset.ttl))
+	if err != nil {
+		return fmt.Errorf("store password reset ticket: %w", err)
+	}
+	if rcpt != nil {
+		s.mailer.SendLater(ctx, s.ticketMessage(&ticketMail{kind: kindPasswordReset, ticket: raw, to: rcpt.Email,
+			locale: rcpt.Locale, redirectTo: target, displayName: rcpt.DisplayName, email: rcpt.Email}))
+	}
+	return nil
+}
+
+// ResetPassword sets a new password with a passwordReset: ticket (POST
+// /user/password without a Bearer token). The ticket is consumed with the
+// change; the user's sessions end (personal access tokens stay, as in
+// hasura-auth), and the email counts as verified: the link reached it.
+func (s *Service) ResetPassword(ctx context.Context, ticket, newPassword string) error {
+	if k, ok := parseTicket(ticket); !ok || k != kindPasswordReset {
+		return apierr.Newf(apierr.InvalidTicket, "Invalid ticket: expected a passwordReset: ticket")
+	}
+	hash, err := s.hashNewPassword(newPassword)
+	if err != nil {
+		return err
+	}
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		u, err := s.consumeTicket(tx, kindPasswordReset, ticket)
+		if err != nil {
+			return err
+		}
+		if u.Disabled {
+			return apierr.New(apierr.DisabledUser)
+		}
+		return s.setPassword(tx, u.ID, hash, true)
+	})
+}
+
+// ChangePassword sets a new password for a signed-in user (POST
+// /user/password with a Bearer token; the handler checks elevation). Every
+// regular session of the user ends, this one included, as in hasura-auth.
+func (s *Service) ChangePassword(ctx context.Context, userID uuid.UUID, newPassword string) error {
+	hash, err := s.hashNewPassword(newPassword)
+	if err != nil {
+		return err
+	}
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		u, err := models.LockUserByID(tx, userID)
+		switch {
+		case errors.Is(err, models.ErrNotFound):
+			return apierr.New(apierr.Unauthorized)
+		case err != nil:
+			return err
+		case u.IsAnonymous:
+			return apierr.New(apierr.ForbiddenAnonymous)
+		case u.Disabled:
+			return apierr.New(apierr.DisabledUser)
+		}
+		return s.setPassword(tx, u.ID, hash, false)
+	})
+}
+
+func (s *Service) hashNewPassword(password string) (string, error) {
+	if err := s.validatePassword(password); err != nil {
+		return "", err
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), s.cfg.BcryptCost)
+	if err != nil {
+		return "", apierr.Internal(fmt.Errorf("hash password: %w", err))
+	}
+	return string(hash), nil
+}
+
+func (s *Service) setPassword(tx *gorm.DB, userID uuid.UUID, hash string, verifyEmail bool) error {
+	if err := models.SetPasswordHash(tx, userID, hash, verifyEmail); err != nil {
+		return fmt.Errorf("set password: %w", err)
+	}
+	if _, err := models.DeleteUserSessions(tx, userID); err != nil {
+		return fmt.Errorf("end sessions: %w", err)
+	}
+	return nil
+}
+
+// ChangeEmail asks to move a signed-in user to newEmail (the handler checks
+// elevation). Nothing changes until the link mailed to newEmail is followed;
+// the address must still be free then.
+func (s *Service) ChangeEmail(ctx context.Context, userID uuid.UUID, newEmail, redirectTo string) error {
+	if err := validateEmailFormat(newEmail); err != nil {
+		return err
+	}
+	target, err := s.redirectTarget(redirectTo)
+	if err != nil {
+		return err
+	}
+	if !s.emailAllowed(newEmail) {
+		return apierr.New(apierr.InvalidEmailPassword)
+	}
+	db := s.db.WithContext(ctx)
+	u, err := s.User(ctx, userID)
+	switch {
+	case err != nil:
+		return err
+	case u.IsAnonymous:
+		return apierr.New(apierr.ForbiddenAnonymous)
+	case u.Disabled:
+		return apierr.New(apierr.DisabledUser)
+	}
+	if _, err := models.FindUserByEmail(db, newEmail); err == nil {
+		return apierr.New(apierr.EmailAlreadyInUse)
+	} else if !errors.Is(err, models.ErrNotFound) {
+		return err
+	}
+	raw, stored := newTicket(kindEmailChange)
+	if err := models.SetNewEmail(db, u.ID, newEmail, stored, s.now().Add(kindEmailChange.ttl)); err != nil {
+		return fmt.Errorf("store email change: %w", err)
+	}
+	current := ""
+	if u.Email != nil {
+		current = *u.Email
+	}
+	return s.sendTicketMail(ctx, u.ID, &ticketMail{kind: kindEmailChange, ticket: raw, to: newEmail, locale: u.Locale,
+		redirectTo: target, displayName: u.DisplayName, email: current, newEmail: newEmail})
+}
+
+// Verified is the outcome of a /verify link.
+type Verified struct {
+	Session  *session.Issued
+	LinkType string // hasura-auth adds it to the redirect as type=
+}
+
+// CheckRedirect validates the redirectTo of a /verify link before anything
+// else: a disallowed target is never redirected to, not even with an error.
+func (s *Service) CheckRedirect(redirectTo string) (string, error) {
+	if redirectTo == "" && s.cfg.ClientURL == "" {
+		return "", apierr.Invalid(`"redirectTo" is required (and AUTH_CLIENT_URL is not set)`)
+	}
+	return s.redirectTarget(redirectTo)
+}
+
+// VerifyTicket consumes the ticket of an email link and starts a session,
+// in one transaction: of two clicks on one link exactly one wins. linkType,
+// when given, must be the ticket's (a mismatch consumes nothing).
+//
+//   - verifyEmail, signinPasswordless: the email becomes verified;
+//   - emailConfirmChange: the user moves to the new address (409 if taken);
+//   - passwordReset: a session, from which the client sets the password.
+//
+// The links do not ask for a TOTP code, as in hasura-auth. Their sessions
+// are not elevated: the redirect hands out only a refresh token, and
+// refreshing drops elevation anyway.
+func (s *Service) VerifyTicket(ctx context.Context, ticket, linkType string) (*Verified, error) {
+	k, ok := parseTicket(ticket)
+	if !ok || (linkType != "" && linkType != k.linkType) {
+		return nil, apierr.New(apierr.InvalidTicket)
+	}
+	var issued *session.Issued
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		u, err := s.consumeTicket(tx, k, ticket)
+		if err != nil {
+			return err
+		}
+		if u.Disabled {
+			return apierr.New(apierr.DisabledUser)
+		}
+		switch k {
+		case kindVerifyEmail, kindPasswordless:
+			if err := models.SetEmailVerified(tx, u.ID); err != nil {
+				return err
+			}
+			u.EmailVerified = true
+		case kindEmailChange:
+			moved, err := models.ConfirmNewEmail(tx, u.ID)
+			if errors.Is(err, gorm.ErrDuplicatedKey) {
+				return apierr.New(apierr.EmailAlreadyInUse)
+			}
+			if err != nil {
+				return err
+			}
+			if !moved {
+				return apierr.New(apierr.InvalidTicket)
+			}
+			if u, err = models.FindUserByID(tx, u.ID); err != nil {
+				return err
+			}
+		case kindPasswordReset:
+			if s.cfg.EmailVerifiedRequired && !u.EmailVerified {
+				// The link reached the address: that verifies it.
+				if err := models.SetEmailVerified(tx, u.ID); err != nil {
+					return err
+				}
+				u.EmailVerified = true
+			}
+		}
+		issued, err = s.sessions.Start(tx, u)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Verified{Session: issued, LinkType: k.linkType}, nil
+}

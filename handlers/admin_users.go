@@ -1,0 +1,320 @@
+package handlers
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+
+	"github.com/hasura-auth-go/auth/account"
+	"github.com/hasura-auth-go/auth/apierr"
+	"github.com/hasura-auth-go/auth/audit"
+	"github.com/hasura-auth-go/auth/models"
+	"github.com/hasura-auth-go/auth/session"
+)
+
+// Operators' endpoints (issue 7): the admin API under /admin, guarded by
+// HASURA_GRAPHQL_ADMIN_SECRET (requireAdmin, admin.go), and the purge of
+// expired rows for cron jobs, guarded by AUTH_WEBHOOK_KEY or the admin secret.
+
+// auditContext hands the audit recorder and the caller's details to the
+// services through the request context (package audit).
+func (h *Handlers) auditContext(c *gin.Context) {
+	ctx := audit.WithRequest(c.Request.Context(), h.audit, audit.Request{
+		// ClientIP honours AUTH_TRUSTED_PROXIES (set on the router), as rate limits do.
+		IP: c.ClientIP(), UserAgent: c.Request.UserAgent(), RequestID: requestID(c),
+	})
+	c.Request = c.Request.WithContext(ctx)
+	c.Next()
+}
+
+// auditSignIn queues a sign-in (or sign-up) outcome: no round trip on the
+// request. Only refusals after a credential was checked count as failures;
+// a malformed request is not an attempt.
+func (h *Handlers) auditSignIn(c *gin.Context, ok audit.Type, method, email string, issued *session.Issued, err error) {
+	ctx := c.Request.Context()
+	if err == nil {
+		e := audit.Event{Type: ok, Email: email, Detail: map[string]any{"method": method}}
+		if issued != nil && issued.User != nil {
+			e.UserID = issued.User.ID
+		}
+		_ = audit.Log(ctx, nil, e)
+		return
+	}
+	ae := apierr.As(err)
+	if ae.Status != http.StatusUnauthorized && ae.Status != http.StatusForbidden && ae.Status != http.StatusConflict {
+		return
+	}
+	t := audit.SignInFailed
+	if ok == audit.SignUp {
+		t = audit.SignUpFailed
+	}
+	_ = audit.Log(ctx, nil, audit.Event{Type: t, Email: email, Detail: map[string]any{"method": method, "reason": ae.Code}})
+}
+
+// purgeExpired deletes expired sessions, retired tokens, tickets and old
+// audit rows now, as the background janitor does, and says how many.
+func (h *Handlers) purgeExpired(c *gin.Context) error {
+	if err := h.requireWebhookOrAdmin(c); err != nil {
+		return err
+	}
+	res, err := h.janitor.RunOnce(c.Request.Context())
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, res)
+	return nil
+}
+
+// requireWebhookOrAdmin admits X-Webhook-Key: AUTH_WEBHOOK_KEY (a narrower
+// secret a cron job can hold) or X-Hasura-Admin-Secret.
+func (h *Handlers) requireWebhookOrAdmin(c *gin.Context) error {
+	key := h.cfg.Operators.WebhookKey
+	if key == "" && h.cfg.HasuraAdminSecret == "" {
+		return apierr.Newf(apierr.DisabledEndpoint, "Set AUTH_WEBHOOK_KEY or HASURA_GRAPHQL_ADMIN_SECRET to use this endpoint")
+	}
+	if got := c.GetHeader("X-Webhook-Key"); key != "" && got != "" {
+		g, w := sha256.Sum256([]byte(got)), sha256.Sum256([]byte(key))
+		if subtle.ConstantTimeCompare(g[:], w[:]) == 1 {
+			return nil
+		}
+		return apierr.Newf(apierr.Unauthorized, "Send AUTH_WEBHOOK_KEY in X-Webhook-Key or the admin secret in X-Hasura-Admin-Secret")
+	}
+	if h.cfg.HasuraAdminSecret == "" {
+		return apierr.Newf(apierr.Unauthorized, "Send AUTH_WEBHOOK_KEY in X-Webhook-Key")
+	}
+	return h.requireAdmin(c)
+}
+
+// adminUser is the contract's User plus what only an operator sees.
+type adminUser struct {
+	*User
+	Disabled  bool       `json:"disabled"`
+	LastSeen  *time.Time `json:"lastSeen"`
+	UpdatedAt time.Time  `json:"updatedAt"`
+}
+
+func adminUserJSON(u *models.User) adminUser {
+	out := adminUser{User: userJSON(u), Disabled: u.Disabled, LastSeen: u.LastSeen, UpdatedAt: u.UpdatedAt.UTC()}
+	if out.LastSeen != nil {
+		t := out.LastSeen.UTC()
+		out.LastSeen = &t
+	}
+	return out
+}
+
+func userID(c *gin.Context) (uuid.UUID, error) {
+	id, err := uuid.Parse(c.Param("id"))
+	if err != nil {
+		return uuid.Nil, apierr.Invalid("The user id in the path must be a uuid")
+	}
+	return id, nil
+}
+
+// queryInt reads an optional integer query parameter within [min, max].
+func queryInt(c *gin.Context, name string, def, min, max int) (int, error) {
+	s, ok := c.GetQuery(name)
+	if !ok || s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < min || n > max {
+		return 0, apierr.Invalid(`"` + name + `" must be a whole number from ` + strconv.Itoa(min) + " to " + strconv.Itoa(max))
+	}
+	return n, nil
+}
+
+// queryText: PostgreSQL refuses NUL and invalid UTF-8 in text, which would
+// turn a bad query string into a 500.
+func queryText(s string) bool {
+	return len(s) <= 320 && utf8.ValidString(s) && !strings.ContainsRune(s, 0)
+}
+
+// GET /admin/users?email=&q=&limit=&offset= → {"users": [...]}, newest first.
+func (h *Handlers) adminListUsers(c *gin.Context) error {
+	if err := h.requireAdmin(c); err != nil {
+		return err
+	}
+	limit, err := queryInt(c, "limit", 50, 1, 500)
+	if err != nil {
+		return err
+	}
+	offset, err := queryInt(c, "offset", 0, 0, 1_000_000)
+	if err != nil {
+		return err
+	}
+	f := account.UserFilter{Email: c.Query("email"), Query: c.Query("q"), Limit: limit, Offset: offset}
+	if !queryText(f.Email) || !queryText(f.Query) {
+		return apierr.Invalid(`"email" and "q" must be text of at most 320 characters`)
+	}
+	users, err := h.accounts.AdminListUsers(c.Request.Context(), f)
+	if err != nil {
+		return err
+	}
+	out := make([]adminUser, len(users))
+	for i := range users {
+		out[i] = adminUserJSON(&users[i])
+	}
+	c.JSON(http.StatusOK, gin.H{"users": out})
+	return nil
+}
+
+func (h *Handlers) adminGetUser(c *gin.Context) error {
+	if err := h.requireAdmin(c); err != nil {
+		return err
+	}
+	id, err := userID(c)
+	if err != nil {
+		return err
+	}
+	u, err := h.accounts.AdminGetUser(c.Request.Context(), id)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, adminUserJSON(u))
+	return nil
+}
+
+type adminCreateUserRequest struct {
+	Email         string         `json:"email"`
+	Password      string         `json:"password"`
+	DisplayName   string         `json:"displayName"`
+	Locale        string         `json:"locale"`
+	DefaultRole   string         `json:"defaultRole"`
+	Roles         []string       `json:"roles"`
+	EmailVerified bool           `json:"emailVerified"`
+	Disabled      bool           `json:"disabled"`
+	Metadata      map[string]any `json:"metadata"`
+}
+
+func (h *Handlers) adminCreateUser(c *gin.Context) error {
+	if err := h.requireAdmin(c); err != nil {
+		return err
+	}
+	var req adminCreateUserRequest
+	if err := h.bindJSON(c, &req, false); err != nil {
+		return err
+	}
+	u, err := h.accounts.AdminCreateUser(c.Request.Context(), account.AdminNewUser{
+		Email: req.Email, Password: req.Password, DisplayName: req.DisplayName, Locale: req.Locale,
+		DefaultRole: req.DefaultRole, Roles: req.Roles, EmailVerified: req.EmailVerified, Disabled: req.Disabled, Metadata: req.Metadata,
+	})
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, adminUserJSON(u))
+	return nil
+}
+
+func (h *Handlers) adminDisableUser(c *gin.Context) error { return h.adminSetDisabled(c, true) }
+func (h *Handlers) adminEnableUser(c *gin.Context) error  { return h.adminSetDisabled(c, false) }
+
+func (h *Handlers) adminSetDisabled(c *gin.Context, disabled bool) error {
+	if err := h.requireAdmin(c); err != nil {
+		return err
+	}
+	id, err := userID(c)
+	if err != nil {
+		return err
+	}
+	u, err := h.accounts.AdminSetDisabled(c.Request.Context(), id, disabled)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, adminUserJSON(u))
+	return nil
+}
+
+type adminSetRolesRequest struct {
+	DefaultRole string   `json:"defaultRole"`
+	Roles       []string `json:"roles"`
+}
+
+func (h *Handlers) adminSetRoles(c *gin.Context) error {
+	if err := h.requireAdmin(c); err != nil {
+		return err
+	}
+	id, err := userID(c)
+	if err != nil {
+		return err
+	}
+	var req adminSetRolesRequest
+	if err := h.bindJSON(c, &req, false); err != nil {
+		return err
+	}
+	u, err := h.accounts.AdminSetRoles(c.Request.Context(), id, req.DefaultRole, req.Roles)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, adminUserJSON(u))
+	return nil
+}
+
+func (h *Handlers) adminSignOutAll(c *gin.Context) error {
+	if err := h.requireAdmin(c); err != nil {
+		return err
+	}
+	id, err := userID(c)
+	if err != nil {
+		return err
+	}
+	n, err := h.accounts.AdminSignOutAll(c.Request.Context(), id)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, gin.H{"sessions": n})
+	return nil
+}
+
+func (h *Handlers) adminDeleteUser(c *gin.Context) error {
+	if err := h.requireAdmin(c); err != nil {
+		return err
+	}
+	id, err := userID(c)
+	if err != nil {
+		return err
+	}
+	if err := h.accounts.AdminDeleteUser(c.Request.Context(), id); err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, "OK")
+	return nil
+}
+
+// GET /admin/audit-log?userId=&event=&before=<id>&limit= → {"events": [...]},
+// newest first; pass the last id as before= for the next page.
+func (h *Handlers) adminAuditLog(c *gin.Context) error {
+	if err := h.requireAdmin(c); err != nil {
+		return err
+	}
+	limit, err := queryInt(c, "limit", 100, 1, 1000)
+	if err != nil {
+		return err
+	}
+	f := audit.Filter{Limit: limit, Event: c.Query("event")}
+	if !queryText(f.Event) {
+		return apierr.Invalid(`"event" must be text of at most 320 characters`)
+	}
+	if s := c.Query("userId"); s != "" {
+		if f.UserID, err = uuid.Parse(s); err != nil {
+			return apierr.Invalid(`"userId" must be a uuid`)
+		}
+	}
+	if s := c.Query("before"); s != "" {
+		if f.Before, err = strconv.ParseInt(s, 10, 64); err != nil || f.Before < 1 {
+			return apierr.Invalid(`"before" must be an audit entry id`)
+		}
+	}
+	events, err := audit.List(c.Request.Context(), h.db, f)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, gin.H{"events": events})
+	return nil
+}

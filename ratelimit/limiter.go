@@ -1,0 +1,148 @@
+package ratelimit
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/netip"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Rules are hasura-auth's five limits.
+type Rules struct {
+	Global, Email, SMS, BruteForce, Signups Rule
+	// SignUpSendsEmail: sign-up (and deanonymize) mail a verification link
+	// (AUTH_EMAIL_SIGNIN_EMAIL_VERIFIED_REQUIRED), so they count as email too.
+	SignUpSendsEmail bool
+}
+
+// Limiter applies the rules to requests.
+type Limiter struct {
+	store Store
+	rules Rules
+	now   func() time.Time
+}
+
+// New returns a Limiter over store. now is the server's clock.
+func New(store Store, rules Rules, now func() time.Time) *Limiter {
+	rules.Global.Name, rules.Email.Name, rules.SMS.Name = "global", "email", "sms"
+	rules.BruteForce.Name, rules.Signups.Name = "bruteforce", "signups"
+	return &Limiter{store: store, rules: rules, now: now}
+}
+
+// Request is what a limit decision looks at.
+type Request struct {
+	Path   string     // route path without AUTH_API_PREFIX, e.g. /signin/email-password
+	IP     netip.Addr // the client, as AUTH_TRUSTED_PROXIES resolves it
+	Target string     // the email the request is about, "" when none
+}
+
+// Denied says which limit refused a request and when to retry.
+type Denied struct {
+	Rule       string // global, email, sms, bruteforce, signups
+	RetryAfter time.Duration
+}
+
+// Check counts the request against every limit it falls under, in
+// hasura-auth's order, and returns the first that refuses it (nil: allowed).
+// Limits checked before the refusing one have counted the request.
+func (l *Limiter) Check(ctx context.Context, req Request) (*Denied, error) {
+	ip := ipKey(req.IP)
+	target := ""
+	if req.Target != "" {
+		target = targetKey(req.Target)
+	}
+	type take struct {
+		rule Rule
+		key  string
+	}
+	takes := []take{{l.rules.Global, ip}}
+	if SendsEmail(req.Path, l.rules.SignUpSendsEmail) {
+		takes = append(takes, take{l.rules.Email, ip})
+		if target != "" {
+			// one address cannot be mail-bombed from many IPs
+			takes = append(takes, take{l.rules.Email, target})
+		}
+	}
+	if SendsSMS(req.Path) {
+		takes = append(takes, take{l.rules.SMS, ip})
+	}
+	if BruteForceProtected(req.Path) {
+		takes = append(takes, take{l.rules.BruteForce, ip})
+		if target != "" {
+			// one account cannot be guessed at from many IPs
+			takes = append(takes, take{l.rules.BruteForce, target})
+		}
+	}
+	if IsSignup(req.Path) {
+		takes = append(takes, take{l.rules.Signups, ip})
+	}
+	now := l.now()
+	for _, t := range takes {
+		ok, retry, err := l.store.Take(ctx, t.rule, t.key, now)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return &Denied{Rule: t.rule.Name, RetryAfter: retry}, nil
+		}
+	}
+	return nil, nil
+}
+
+// Close releases the store.
+func (l *Limiter) Close() error { return l.store.Close() }
+
+// ipKey is the bucket of an address. An IPv6 client usually holds a whole
+// /64, so that is what one client is; IPv4-mapped addresses count as IPv4.
+func ipKey(a netip.Addr) string {
+	if !a.IsValid() {
+		return "ip:unknown"
+	}
+	a = a.Unmap()
+	if a.Is6() {
+		p, _ := a.Prefix(64)
+		return "ip:" + p.String()
+	}
+	return "ip:" + a.String()
+}
+
+// targetKey names an email's bucket by a hash: Redis never holds addresses.
+func targetKey(email string) string {
+	sum := sha256.Sum256([]byte(strings.ToLower(strings.TrimSpace(email))))
+	return "to:" + hex.EncodeToString(sum[:16])
+}
+
+// SendsEmail: endpoints that send an email (hasura-auth's list).
+func SendsEmail(path string, signUpSendsEmail bool) bool {
+	switch path {
+	case "/signin/passwordless/email", "/signin/otp/email", "/signup/passwordless/email", "/signup/otp/email",
+		"/elevate/otp/email", "/user/email/change", "/user/password/reset":
+		return true
+	case "/user/email/send-verification-email", "/signup/email-password", "/user/deanonymize":
+		return signUpSendsEmail
+	}
+	return false
+}
+
+// SendsSMS: endpoints that send a text message.
+func SendsSMS(path string) bool {
+	return slices.Contains([]string{"/signin/passwordless/sms", "/signup/passwordless/sms"}, path)
+}
+
+// BruteForceProtected: endpoints where a caller guesses a secret (password,
+// code, ticket): hasura-auth's rule, sign-in, elevation, */verify and */otp.
+// /token/verify is left out: it checks a signature that cannot be guessed,
+// and backends call it often.
+func BruteForceProtected(path string) bool {
+	if path == "/token/verify" {
+		return false
+	}
+	return strings.HasPrefix(path, "/signin") || strings.HasPrefix(path, "/elevate") ||
+		strings.HasSuffix(path, "/verify") || strings.HasSuffix(path, "/otp")
+}
+
+// IsSignup: endpoints that create accounts.
+func IsSignup(path string) bool { return strings.HasPrefix(path, "/signup") }

@@ -1,0 +1,173 @@
+package ratelimit
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// testRedisURL is the Redis every machine of ours runs (.ci/run starts it).
+const testRedisURL = "redis://127.0.0.1:6379/0"
+
+func newRedis(t *testing.T) *Redis {
+	t.Helper()
+	prefix := fmt.Sprintf("test:%s:%d:", t.Name(), time.Now().UnixNano()) // fresh keys per test
+	s, err := NewRedis(testRedisURL, prefix, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	require.NoError(t, err)
+	require.NoError(t, s.Ping(context.Background()), "Redis must run at 127.0.0.1:6379 (.ci/run starts it)")
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// Both stores implement the same bucket: Burst at once, then one every
+// Interval/Burst, with Retry-After telling when.
+func TestStoresAgree(t *testing.T) {
+	for name, store := range map[string]Store{"memory": NewMemory(), "redis": newRedis(t)} {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			r := Rule{Name: "bf", Burst: 3, Interval: 30 * time.Second} // one token per 10 s
+			now := time.Unix(1_700_000_000, 0)
+			for i := range 3 {
+				ok, _, err := store.Take(ctx, r, "k", now)
+				require.NoError(t, err)
+				require.True(t, ok, "request %d is within the burst", i+1)
+			}
+			ok, retry, err := store.Take(ctx, r, "k", now)
+			require.NoError(t, err)
+			require.False(t, ok, "the request after the burst is refused")
+			require.Equal(t, 10*time.Second, retry)
+
+			// Refused requests do not push the refill further out.
+			ok, retry, _ = store.Take(ctx, r, "k", now.Add(4*time.Second))
+			require.False(t, ok)
+			require.Equal(t, 6*time.Second, retry)
+
+			ok, _, _ = store.Take(ctx, r, "k", now.Add(10*time.Second))
+			require.True(t, ok, "one token back after Interval/Burst")
+			ok, _, _ = store.Take(ctx, r, "k", now.Add(10*time.Second))
+			require.False(t, ok)
+
+			ok, _, _ = store.Take(ctx, r, "other", now)
+			require.True(t, ok, "keys have their own buckets")
+			ok, _, _ = store.Take(ctx, Rule{Name: "other-rule", Burst: 1, Interval: time.Minute}, "k", now)
+			require.True(t, ok, "rules have their own buckets")
+		})
+	}
+}
+
+func TestMemoryForgetsIdleBuckets(t *testing.T) {
+	m := NewMemory()
+	r := Rule{Name: "g", Burst: 2, Interval: time.Minute}
+	now := time.Unix(1_700_000_000, 0)
+	for i := range 100 {
+		_, _, _ = m.Take(context.Background(), r, fmt.Sprint(i), now)
+	}
+	require.Equal(t, 100, m.Len())
+	_, _, _ = m.Take(context.Background(), r, "late", now.Add(2*time.Minute))
+	require.Equal(t, 1, m.Len(), "refilled buckets are dropped; only the new one stays")
+}
+
+// With Redis gone the limits still hold, per instance.
+func TestRedisDownFallsBackToMemory(t *testing.T) {
+	s, err := NewRedis("redis://127.0.0.1:1/0", "x:", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	require.NoError(t, err)
+	defer s.Close()
+	fails := 0
+	s.OnError = func() { fails++ }
+	r := Rule{Name: "bf", Burst: 2, Interval: time.Minute}
+	now := time.Now()
+	for range 2 {
+		ok, _, err := s.Take(context.Background(), r, "k", now)
+		require.NoError(t, err)
+		require.True(t, ok)
+	}
+	ok, retry, err := s.Take(context.Background(), r, "k", now)
+	require.NoError(t, err)
+	require.False(t, ok)
+	require.Equal(t, 30*time.Second, retry)
+	require.Equal(t, 1, fails, "after a failure Redis is left alone for a moment")
+}
+
+func TestLimiterRules(t *testing.T) {
+	ip := netip.MustParseAddr("198.51.100.7")
+	rules := Rules{
+		Global:     Rule{Burst: 100, Interval: time.Minute},
+		Email:      Rule{Burst: 2, Interval: time.Hour},
+		SMS:        Rule{Burst: 2, Interval: time.Hour},
+		BruteForce: Rule{Burst: 3, Interval: 5 * time.Minute},
+		Signups:    Rule{Burst: 2, Interval: 5 * time.Minute},
+	}
+	now := time.Unix(1_700_000_000, 0)
+	clock := func() time.Time { return now }
+	trips := func(l *Limiter, req Request) (int, string) {
+		for i := 1; i <= 200; i++ {
+			d, err := l.Check(context.Background(), req)
+			require.NoError(t, err)
+			if d != nil {
+				return i, d.Rule
+			}
+		}
+		return 0, ""
+	}
+	cases := []struct {
+		path   string
+		target string
+		n      int
+		rule   string
+	}{
+		{"/signin/email-password", "", 4, "bruteforce"},
+		{"/signin/email-password", "a@example.com", 4, "bruteforce"},
+		{"/signin/otp/email/verify", "", 4, "bruteforce"},
+		{"/signin/passwordless/sms/otp", "", 4, "bruteforce"},
+		{"/verify", "", 4, "bruteforce"},
+		{"/elevate/password", "", 4, "bruteforce"},
+		{"/token/verify", "", 101, "global"},
+		{"/user/password/reset", "a@example.com", 3, "email"},
+		{"/signin/passwordless/email", "", 3, "email"},
+		{"/signin/passwordless/sms", "", 3, "sms"},
+		{"/signup/email-password", "", 3, "signups"},
+		{"/user", "", 101, "global"},
+	}
+	for _, tc := range cases {
+		l := New(NewMemory(), rules, clock)
+		n, rule := trips(l, Request{Path: tc.path, IP: ip, Target: tc.target})
+		require.Equal(t, tc.n, n, tc.path)
+		require.Equal(t, tc.rule, rule, tc.path)
+	}
+
+	// Per target email: other IPs cannot keep guessing at one account.
+	l := New(NewMemory(), rules, clock)
+	for i := range 3 {
+		d, err := l.Check(context.Background(), Request{Path: "/signin/email-password", IP: netip.AddrFrom4([4]byte{203, 0, 113, byte(i)}), Target: "Victim@Example.com "})
+		require.NoError(t, err)
+		require.Nil(t, d)
+	}
+	d, _ := l.Check(context.Background(), Request{Path: "/signin/email-password", IP: netip.MustParseAddr("203.0.113.99"), Target: "victim@example.com"})
+	require.NotNil(t, d, "the target's bucket is shared by every IP, whatever the case of the address")
+	d, _ = l.Check(context.Background(), Request{Path: "/signin/email-password", IP: netip.MustParseAddr("203.0.113.99"), Target: "other@example.com"})
+	require.Nil(t, d)
+
+	// An IPv6 client is its /64.
+	l = New(NewMemory(), rules, clock)
+	for i := range 3 {
+		d, _ := l.Check(context.Background(), Request{Path: "/signin/email-password", IP: netip.MustParseAddr(fmt.Sprintf("2001:db8:1:2::%x", i+1))})
+		require.Nil(t, d)
+	}
+	d, _ = l.Check(context.Background(), Request{Path: "/signin/email-password", IP: netip.MustParseAddr("2001:db8:1:2:ffff::1")})
+	require.NotNil(t, d)
+	d, _ = l.Check(context.Background(), Request{Path: "/signin/email-password", IP: netip.MustParseAddr("2001:db8:1:3::1")})
+	require.Nil(t, d)
+}
+
+func TestRetryAfterSeconds(t *testing.T) {
+	require.Equal(t, 1, RetryAfterSeconds(0))
+	require.Equal(t, 1, RetryAfterSeconds(time.Millisecond))
+	require.Equal(t, 30, RetryAfterSeconds(30*time.Second))
+	require.Equal(t, 31, RetryAfterSeconds(30*time.Second+time.Microsecond))
+}

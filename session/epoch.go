@@ -1,0 +1,82 @@
+package session
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/hasura-auth-go/auth/apierr"
+	"github.com/hasura-auth-go/auth/audit"
+	"github.com/hasura-auth-go/auth/token"
+)
+
+// Log out everywhere. Deleting a user's refresh tokens stops new access
+// tokens, but those already issued stay valid until they expire. So each
+// user has a sessions epoch (auth.user_sessions_epoch.revoked_before):
+// CheckAccess refuses access tokens issued before it. Access tokens carry
+// their issue time in milliseconds (token.IssuedAtMillisClaim), so a sign-in
+// right after the revocation is not caught by it, as a whole-second iat would be.
+
+// RevokeAll ends every session of the user inside tx: refresh tokens and
+// PATs deleted, the sessions epoch moved to now. It returns how many
+// refresh token rows went.
+func (s *Service) RevokeAll(tx *gorm.DB, userID uuid.UUID) (int64, error) {
+	if err := bumpEpoch(tx, userID, s.now()); err != nil {
+		return 0, err
+	}
+	res := tx.Exec(`DELETE FROM auth.refresh_tokens WHERE user_id = ?`, userID)
+	if res.Error != nil {
+		return 0, fmt.Errorf("delete sessions: %w", res.Error)
+	}
+	return res.RowsAffected, nil
+}
+
+func bumpEpoch(tx *gorm.DB, userID uuid.UUID, now time.Time) error {
+	// GREATEST: instances with slightly different clocks never move it back.
+	// The EXISTS makes a concurrently deleted user a no-op, not an FK error.
+	err := tx.Exec(`INSERT INTO auth.user_sessions_epoch (user_id, revoked_before)
+SELECT @id, @now WHERE EXISTS (SELECT 1 FROM auth.users WHERE id = @id)
+ON CONFLICT (user_id) DO UPDATE SET revoked_before = GREATEST(auth.user_sessions_epoch.revoked_before, EXCLUDED.revoked_before)`,
+		map[string]any{"id": userID, "now": now}).Error
+	if err != nil {
+		return fmt.Errorf("move sessions epoch: %w", err)
+	}
+	return nil
+}
+
+// CheckAccess refuses a verified access token whose user no longer exists
+// or whose sessions were revoked after it was issued. Cost: one primary-key
+// lookup (auth.users joined to auth.user_sessions_epoch), not cached, so a
+// revocation takes effect on every instance at once.
+func (s *Service) CheckAccess(ctx context.Context, v *token.Verified) error {
+	var revokedBefore sql.NullTime
+	err := s.db.WithContext(ctx).Raw(`SELECT e.revoked_before FROM auth.users u
+LEFT JOIN auth.user_sessions_epoch e ON e.user_id = u.id WHERE u.id = ?`, v.UserID).Row().Scan(&revokedBefore)
+	if errors.Is(err, sql.ErrNoRows) {
+		return apierr.Newf(apierr.Unauthorized, "The user of this access token no longer exists")
+	}
+	if err != nil {
+		return fmt.Errorf("read sessions epoch: %w", err)
+	}
+	if revokedBefore.Valid && token.IssuedAt(v).Before(revokedBefore.Time) {
+		return apierr.Newf(apierr.Unauthorized, "This access token's sessions were revoked; sign in again")
+	}
+	return nil
+}
+
+// SignOutAll ends every session of the user, personal access tokens included,
+// and refuses their access tokens from now on.
+func (s *Service) SignOutAll(ctx context.Context, userID uuid.UUID) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		n, err := s.RevokeAll(tx, userID)
+		if err != nil {
+			return err
+		}
+		return audit.Log(ctx, tx, audit.Event{Type: audit.SignOutAll, UserID: userID, Detail: map[string]any{"sessions": n}})
+	})
+}
