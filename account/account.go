@@ -15,6 +15,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/hasura-auth-go/auth/apierr"
+	"github.com/hasura-auth-go/auth/audit"
 	"github.com/hasura-auth-go/auth/config"
 	"github.com/hasura-auth-go/auth/mail"
 	"github.com/hasura-auth-go/auth/models"
@@ -365,8 +366,12 @@ func (s *Service) Deanonymize(ctx context.Context, userID uuid.UUID, method, ema
 				pending.displayName = d
 			}
 		}
-		_, err = models.DeleteUserRefreshTokens(tx, u.ID)
-		return err
+		// Its sessions end and its access tokens stop working: they carry the
+		// anonymous role.
+		if _, err := s.sessions.RevokeAll(tx, u.ID); err != nil {
+			return err
+		}
+		return audit.Log(ctx, tx, audit.Event{Type: audit.Deanonymized, UserID: u.ID, Email: email})
 	})
 	if err != nil || pending == nil {
 		return err

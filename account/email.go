@@ -15,6 +15,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/hasura-auth-go/auth/apierr"
+	"github.com/hasura-auth-go/auth/audit"
 	"github.com/hasura-auth-go/auth/mail"
 	"github.com/hasura-auth-go/auth/models"
 	"github.com/hasura-auth-go/auth/session"
@@ -212,7 +213,7 @@ func (s *Service) ResetPassword(ctx context.Context, ticket, newPassword string)
 		if u.Disabled {
 			return apierr.New(apierr.DisabledUser)
 		}
-		return s.setPassword(tx, u.ID, hash, true)
+		return s.setPassword(ctx, tx, u.ID, hash, true)
 	})
 }
 
@@ -236,7 +237,7 @@ func (s *Service) ChangePassword(ctx context.Context, userID uuid.UUID, newPassw
 		case u.Disabled:
 			return apierr.New(apierr.DisabledUser)
 		}
-		return s.setPassword(tx, u.ID, hash, false)
+		return s.setPassword(ctx, tx, u.ID, hash, false)
 	})
 }
 
@@ -251,14 +252,14 @@ func (s *Service) hashNewPassword(password string) (string, error) {
 	return string(hash), nil
 }
 
-func (s *Service) setPassword(tx *gorm.DB, userID uuid.UUID, hash string, verifyEmail bool) error {
+func (s *Service) setPassword(ctx context.Context, tx *gorm.DB, userID uuid.UUID, hash string, verifyEmail bool) error {
 	if err := models.SetPasswordHash(tx, userID, hash, verifyEmail); err != nil {
 		return fmt.Errorf("set password: %w", err)
 	}
 	if _, err := models.DeleteUserSessions(tx, userID); err != nil {
 		return fmt.Errorf("end sessions: %w", err)
 	}
-	return nil
+	return audit.Log(ctx, tx, audit.Event{Type: audit.PasswordChanged, UserID: userID})
 }
 
 // ChangeEmail asks to move a signed-in user to newEmail (the handler checks
@@ -347,6 +348,11 @@ func (s *Service) VerifyTicket(ctx context.Context, ticket, linkType string) (*V
 			if err := models.SetEmailVerified(tx, u.ID); err != nil {
 				return err
 			}
+			if !u.EmailVerified {
+				if err := audit.Log(ctx, tx, audit.Event{Type: audit.EmailVerified, UserID: u.ID}); err != nil {
+					return err
+				}
+			}
 			u.EmailVerified = true
 		case kindEmailChange:
 			moved, err := models.ConfirmNewEmail(tx, u.ID)
@@ -359,7 +365,12 @@ func (s *Service) VerifyTicket(ctx context.Context, ticket, linkType string) (*V
 			if !moved {
 				return apierr.New(apierr.InvalidTicket)
 			}
+			from := u.Email
 			if u, err = models.FindUserByID(tx, u.ID); err != nil {
+				return err
+			}
+			if err := audit.Log(ctx, tx, audit.Event{Type: audit.EmailChanged, UserID: u.ID,
+				Detail: map[string]any{"from": from, "to": u.Email}}); err != nil {
 				return err
 			}
 		case kindPasswordReset:
