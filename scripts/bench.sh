@@ -41,6 +41,9 @@ echo "p99 at half the saturating rate (8 workers, paced):"
 for sc in refresh verify user anonymous; do
   sat=$(run -scenario $sc -c 8 -d 5s | python3 -c 'import json,sys; print(json.load(sys.stdin)["rate"])')
   half=$(python3 -c "print(round($sat/2))")
-  run -scenario $sc -c 8 -rate "$half" | python3 -c 'import json,sys; r=json.load(sys.stdin); print(f"  {r[\"scenario\"]}: {r[\"rate\"]:.0f}/s paced, p50 {r[\"p50_ms\"]:.2f} ms, p99 {r[\"p99_ms\"]:.2f} ms, errors {r[\"errors\"]}")'
+  run -scenario $sc -c 8 -rate "$half" | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+print("  %s: %.0f/s paced, p50 %.2f ms, p99 %.2f ms, errors %d" % (r["scenario"], r["rate"], r["p50_ms"], r["p99_ms"], r["errors"]))'
 done
 echo "server RSS after the runs: $(awk '/VmRSS/{print $2/1024 " MB"}' /proc/$PID/status)"

@@ -4,6 +4,7 @@ package session
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -97,11 +98,14 @@ func (s *Service) Refresh(ctx context.Context, presented string) (*Issued, error
 		return nil, apierr.New(apierr.InvalidRefreshToken)
 	}
 	hash := HashToken(presented)
-	var (
-		out     *Issued
-		revoked *models.RefreshToken
-	)
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	out, err := s.rotateCurrent(ctx, presented, hash)
+	if err != nil || out != nil {
+		return out, err
+	}
+	// The fast path found no current, live token of an active user: find out
+	// why, under locks.
+	var revoked *models.RefreshToken
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		now := s.now()
 		// 1. The current token: rotate it. Concurrent callers queue on the
 		// row lock; once the winner commits, the hash no longer matches and
@@ -147,7 +151,7 @@ func (s *Service) Refresh(ctx context.Context, presented string) (*Issued, error
 		graceful := h.Generation == rt.Generation-1 && h.NextTokenSealed != nil &&
 			now.Sub(h.RotatedAt) <= s.reuseWindow && now.Before(rt.ExpiresAt)
 		if graceful {
-			next, err := open(presented, rt.ID[:], h.NextTokenSealed)
+			next, err := open(presented, []byte(hash), h.NextTokenSealed)
 			if err == nil && HashToken(next) == rt.RefreshTokenHash {
 				user, err := s.activeUser(tx, rt.UserID)
 				if err != nil {
@@ -182,12 +186,80 @@ func (s *Service) Refresh(ctx context.Context, presented string) (*Issued, error
 // rotated token was replayed and its session revoked.
 var ErrReuseDetected = errors.New("refresh token reuse detected")
 
+// rotateCurrent is the common case in one statement and one round trip: the
+// presented token is current, unexpired and its user active; rotate it and
+// return the user. It returns nil (no error) when any of that is not so, and
+// the caller looks closer. The row lock taken by the statement serialises
+// concurrent refreshes of one session exactly as the slow path does: a
+// waiting statement re-checks the hash after the winner commits, finds
+// nothing, and its caller takes the slow path to the reuse window.
+func (s *Service) rotateCurrent(ctx context.Context, presented, hash string) (*Issued, error) {
+	now := s.now()
+	next := uuid.NewString()
+	sealed, err := seal(presented, []byte(hash), next)
+	if err != nil {
+		return nil, fmt.Errorf("seal rotated token: %w", err)
+	}
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return nil, err
+	}
+	// database/sql directly, not GORM: this runs on every refresh, and the
+	// statement is prepared once per connection by pgx.
+	row := sqlDB.QueryRowContext(ctx, rotateCurrentSQL,
+		hash, now, HashToken(next), now.Add(s.ttl), keepGenerations, sealed)
+	var (
+		u         models.User
+		sessionID uuid.UUID
+		roleList  []byte
+	)
+	err = models.ScanUser(row, &u, &sessionID, &roleList)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("rotate refresh token: %w", err)
+	}
+	if err := u.SetRoleList(roleList); err != nil {
+		return nil, err
+	}
+	return s.issue(s.db.WithContext(ctx), &u, sessionID, next)
+}
+
+// rotateCurrentSQL: $1 presented hash, $2 now, $3 new hash, $4 new expiry,
+// $5 generations kept, $6 the new token sealed under the presented one.
+var rotateCurrentSQL = `WITH cur AS (
+  SELECT id, user_id, generation, expires_at, pat_id FROM auth.refresh_tokens
+  WHERE refresh_token_hash = $1 AND type = 'regular' AND expires_at > $2
+  FOR UPDATE
+), usr AS (
+  SELECT u.* FROM auth.users u JOIN cur ON u.id = cur.user_id WHERE NOT u.disabled
+), upd AS (
+  UPDATE auth.refresh_tokens rt SET refresh_token_hash = $3, generation = cur.generation + 1,
+    -- a session started with a PAT never outlives the PAT (session/pat.go)
+    expires_at = LEAST($4, COALESCE((SELECT p.expires_at FROM auth.refresh_tokens p WHERE p.id = cur.pat_id), $4))
+  FROM cur WHERE rt.id = cur.id AND EXISTS (SELECT 1 FROM usr)
+  RETURNING rt.id
+), prune AS (
+  -- every keep-th rotation drops the generations too old to remember, so
+  -- the history stays bounded for one extra statement part per keep rotations
+  DELETE FROM auth.refresh_token_history h USING cur, upd
+  WHERE (cur.generation + 1) % $5 = 0 AND h.refresh_token_id = upd.id AND h.generation <= cur.generation - $5
+), hist AS (
+  INSERT INTO auth.refresh_token_history (token_hash, refresh_token_id, generation, rotated_at, expires_at, next_token_sealed)
+  SELECT $1, cur.id, cur.generation, $2, cur.expires_at, $6 FROM cur JOIN upd ON upd.id = cur.id
+)
+SELECT ` + models.UserColumns("usr.") + `, upd.id,
+  COALESCE((SELECT json_agg(r.role) FROM auth.user_roles r WHERE r.user_id = usr.id), '[]')
+FROM usr JOIN upd ON true`
+
 // rotate replaces rt's token with a new one in one statement: new hash and
 // sliding expiry on the session, the old hash into history with the new
-// token sealed under the old one, older seals dropped, old history pruned.
+// token sealed under the old one, old history pruned. Older seals stay: each
+// holds a token that is itself retired, so opening one gains nothing.
 func (s *Service) rotate(tx *gorm.DB, rt *models.RefreshToken, presented string, now time.Time) (string, error) {
 	next := uuid.NewString()
-	sealed, err := seal(presented, rt.ID[:], next)
+	sealed, err := seal(presented, []byte(rt.RefreshTokenHash), next)
 	if err != nil {
 		return "", fmt.Errorf("seal rotated token: %w", err)
 	}
@@ -196,9 +268,6 @@ func (s *Service) rotate(tx *gorm.DB, rt *models.RefreshToken, presented string,
     -- a session started with a PAT never outlives the PAT (session/pat.go)
     expires_at = LEAST(@exp, COALESCE((SELECT p.expires_at FROM auth.refresh_tokens p WHERE p.id = rt.pat_id), @exp))
   WHERE id = @id
-), unseal AS (
-  UPDATE auth.refresh_token_history SET next_token_sealed = NULL
-  WHERE refresh_token_id = @id AND next_token_sealed IS NOT NULL
 ), prune AS (
   DELETE FROM auth.refresh_token_history WHERE refresh_token_id = @id AND generation <= @prunebelow
 )

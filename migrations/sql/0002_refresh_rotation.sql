@@ -1,10 +1,10 @@
--- Rotation state for concurrent-safe refresh (see session/refresh.go).
+-- Rotation state for concurrent-safe refresh (see session/session.go).
 -- generation counts rotations of one session (refresh_tokens.id). Each retired
 -- token leaves its hash in refresh_token_history so a replay of an old
--- generation is recognised as theft; only the newest retired generation keeps
--- next_token_sealed: the current token encrypted under a key derived from the
--- retired one, so a client that lost the race can be handed the same token
--- without the server ever storing a usable token.
+-- generation is recognised as theft. next_token_sealed holds the token that
+-- replaced the retired one, encrypted under a key derived from the retired
+-- token, so a client that lost the race can be handed the same token without
+-- the server ever storing a usable token (only the newest seal holds a live one).
 ALTER TABLE auth.refresh_tokens ADD COLUMN IF NOT EXISTS generation integer NOT NULL DEFAULT 0;
 
 CREATE TABLE IF NOT EXISTS auth.refresh_token_history (

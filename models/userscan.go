@@ -1,0 +1,53 @@
+package models
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// UserColumns are the auth.users columns a token or a Session needs, in the
+// order ScanUser reads them; secrets (password hash, TOTP secret, ticket,
+// OTP hash) are left out. alias qualifies them (e.g. "u.").
+func UserColumns(alias string) string {
+	cols := ""
+	for i, c := range userColumnNames {
+		if i > 0 {
+			cols += ", "
+		}
+		cols += alias + c
+	}
+	return cols
+}
+
+var userColumnNames = []string{
+	"id", "created_at", "updated_at", "last_seen", "disabled", "display_name", "avatar_url", "locale",
+	"email", "phone_number", "email_verified", "phone_number_verified", "new_email", "default_role",
+	"is_anonymous", "active_mfa_type", "ticket_expires_at", "metadata",
+}
+
+// Scanner is a *sql.Row or *sql.Rows.
+type Scanner interface{ Scan(dest ...any) error }
+
+// ScanUser reads UserColumns, followed by extra destinations, without GORM's
+// reflection: it is on the refresh hot path.
+func ScanUser(row Scanner, u *User, extra ...any) error {
+	dest := []any{
+		&u.ID, &u.CreatedAt, &u.UpdatedAt, &u.LastSeen, &u.Disabled, &u.DisplayName, &u.AvatarURL, &u.Locale,
+		&u.Email, &u.PhoneNumber, &u.EmailVerified, &u.PhoneNumberVerified, &u.NewEmail, &u.DefaultRole,
+		&u.IsAnonymous, &u.ActiveMFAType, &u.TicketExpiresAt, &u.Metadata,
+	}
+	return row.Scan(append(dest, extra...)...)
+}
+
+// SetRoleList fills u.Roles from a JSON array of role names.
+func (u *User) SetRoleList(list []byte) error {
+	var roles []string
+	if err := json.Unmarshal(list, &roles); err != nil {
+		return fmt.Errorf("decode roles: %w", err)
+	}
+	u.Roles = make([]UserRole, len(roles))
+	for i, r := range roles {
+		u.Roles[i] = UserRole{UserID: u.ID, Role: r}
+	}
+	return nil
+}
