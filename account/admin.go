@@ -245,6 +245,7 @@ func (s *Service) AdminDeleteUser(ctx context.Context, id uuid.UUID) error {
 		if err != nil {
 			return err
 		}
+		s.sessions.Invalidate(id)
 		if err := tx.Exec(`DELETE FROM auth.users WHERE id = ?`, id).Error; err != nil {
 			return err
 		}

@@ -1,11 +1,9 @@
 package handlers
 
 import (
-	"bytes"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
-	"io"
+	"strconv"
 	"strings"
 
 	"github.com/hasura-auth-go/auth/hasura"
@@ -34,59 +32,86 @@ func rejectDuplicateKeys(raw string) error {
 
 var errDuplicateKey = errors.New("duplicate key")
 
-// duplicateKeys walks one JSON value; errDuplicateKey when an object
-// repeats a key, another error when it is not JSON.
+var errMalformedJSON = errors.New("malformed JSON")
+
+// duplicateKeys scans one JSON text for an object that repeats a key;
+// errDuplicateKey when one does. It is a byte scanner rather than
+// json.Decoder.Token because it runs on every Bearer request; it only
+// tracks structure, and leaves validating the JSON to the verifier.
 func duplicateKeys(b []byte) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
 	type frame struct {
-		keys      map[string]bool
+		obj       bool
 		expectKey bool
+		keys      []string
+		set       map[string]bool // once an object has many keys
 	}
-	var stack []*frame
-	for {
-		tok, err := dec.Token()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		var top *frame
-		if len(stack) > 0 {
-			top = stack[len(stack)-1]
-		}
-		switch v := tok.(type) {
-		case json.Delim:
-			switch v {
-			case '{':
-				if top != nil && top.keys != nil {
-					top.expectKey = true // this object is the value of top's key
-				}
-				stack = append(stack, &frame{keys: map[string]bool{}, expectKey: true})
-				continue
-			case '[':
-				if top != nil && top.keys != nil {
-					top.expectKey = true
-				}
-				stack = append(stack, &frame{})
-				continue
-			default: // '}' or ']'
-				stack = stack[:len(stack)-1]
-				continue
+	var stack []frame
+	for i := 0; i < len(b); {
+		switch b[i] {
+		case '{':
+			stack = append(stack, frame{obj: true, expectKey: true})
+			i++
+		case '[':
+			stack = append(stack, frame{})
+			i++
+		case '}', ']':
+			if len(stack) == 0 {
+				return errMalformedJSON
 			}
-		case string:
-			if top != nil && top.keys != nil && top.expectKey {
-				if top.keys[v] {
-					return errDuplicateKey
-				}
-				top.keys[v] = true
-				top.expectKey = false
-				continue
+			stack = stack[:len(stack)-1]
+			i++
+		case ',', ':':
+			if n := len(stack); n > 0 && stack[n-1].obj {
+				stack[n-1].expectKey = b[i] == ','
 			}
-		}
-		if top != nil && top.keys != nil {
-			top.expectKey = true // a scalar value: the next token is a key
+			i++
+		case '"':
+			j, escaped := i+1, false
+			for j < len(b) && b[j] != '"' {
+				if b[j] == '\\' {
+					escaped = true
+					j++
+				}
+				j++
+			}
+			if j >= len(b) {
+				return errMalformedJSON
+			}
+			if n := len(stack); n > 0 && stack[n-1].obj && stack[n-1].expectKey {
+				key := string(b[i+1 : j])
+				if escaped {
+					var err error
+					if key, err = strconv.Unquote(string(b[i : j+1])); err != nil {
+						// JSON escapes Go cannot read (e.g. \/): compare as written.
+						key = string(b[i+1 : j])
+					}
+				}
+				f := &stack[n-1]
+				if f.set == nil && len(f.keys) >= 16 {
+					f.set = make(map[string]bool, 2*len(f.keys))
+					for _, k := range f.keys {
+						f.set[k] = true
+					}
+				}
+				if f.set != nil {
+					if f.set[key] {
+						return errDuplicateKey
+					}
+					f.set[key] = true
+				} else {
+					for _, k := range f.keys {
+						if k == key {
+							return errDuplicateKey
+						}
+					}
+					f.keys = append(f.keys, key)
+				}
+				f.expectKey = false
+			}
+			i = j + 1
+		default:
+			i++
 		}
 	}
+	return nil
 }

@@ -677,3 +677,20 @@ func BenchmarkSessionsEpochCheck(b *testing.B) {
 		}
 	})
 }
+
+// Instance B answers Bearer checks from its epoch cache; a sign-out of all
+// sessions on instance A reaches it through NOTIFY without a restart or TTL.
+func TestSignOutAllReachesOtherInstancesCache(t *testing.T) {
+	a := newEnv(t, nil)
+	b := secondInstance(t, a)
+	s := a.signUp(email(t), nil)
+	b.requireAccess(s.AccessToken, 200) // now cached on b
+	a.clock.Advance(time.Second)
+	require.Equal(t, 200, a.do("POST", "/v1/signout", map[string]any{"all": true}, bearer(s.AccessToken)).Status)
+	deadline := time.Now().Add(5 * time.Second)
+	for b.getUserStatus(s.AccessToken) != 401 {
+		require.True(t, time.Now().Before(deadline), "instance b still accepts the revoked token")
+		time.Sleep(10 * time.Millisecond)
+	}
+	b.requireAccess(s.AccessToken, 401)
+}

@@ -46,6 +46,7 @@ type Server struct {
 
 	stopMetadata func() // ends the background Hasura metadata apply (issue 3)
 	stopJanitor  func()
+	stopEpochs   func() // the sessions epoch LISTEN connection
 }
 
 // Options are the seams tests use.
@@ -177,8 +178,9 @@ func New(ctx context.Context, cfg *config.Config, db *gorm.DB, o Options) (*Serv
 	})
 	stopMetadata := startHasuraMetadata(ctx, cfg, o) // issue 3: background, never delays serving
 	stopJanitor := jan.Start(ctx)                    // ends with ctx (SIGTERM in main) or Close
+	stopEpochs := sessions.StartEpochListener(ctx, cfg.DatabaseURL)
 	return &Server{Config: cfg, DB: db, Tokens: tokens, Sessions: sessions, Accounts: accounts, Router: router,
-		Audit: recorder, Janitor: jan, Mailer: mailer, stopMetadata: stopMetadata, stopJanitor: stopJanitor,
+		Audit: recorder, Janitor: jan, Mailer: mailer, stopMetadata: stopMetadata, stopJanitor: stopJanitor, stopEpochs: stopEpochs,
 		Metrics: m, Limiter: limiter}, nil
 }
 
@@ -189,6 +191,9 @@ func (s *Server) Close() error {
 	}
 	if s.stopJanitor != nil {
 		s.stopJanitor()
+	}
+	if s.stopEpochs != nil {
+		s.stopEpochs()
 	}
 	if s.Audit != nil {
 		// Write what is queued; a database that is gone must not hold up a stop.

@@ -26,6 +26,7 @@ import (
 // PATs deleted, the sessions epoch moved to now. It returns how many
 // refresh token rows went.
 func (s *Service) RevokeAll(tx *gorm.DB, userID uuid.UUID) (int64, error) {
+	s.Invalidate(userID)
 	if err := bumpEpoch(tx, userID, s.now()); err != nil {
 		return 0, err
 	}
@@ -49,21 +50,37 @@ ON CONFLICT (user_id) DO UPDATE SET revoked_before = GREATEST(auth.user_sessions
 	return nil
 }
 
+// Invalidate makes this instance read the user's access state from the
+// database until the change being written reaches it by notification; call
+// it before a transaction that deletes the user or moves their epoch.
+func (s *Service) Invalidate(userID uuid.UUID) { s.epochs.hold(userID) }
+
 // CheckAccess refuses a verified access token whose user no longer exists
-// or whose sessions were revoked after it was issued. Cost: one primary-key
-// lookup (auth.users joined to auth.user_sessions_epoch), not cached, so a
-// revocation takes effect on every instance at once.
+// or whose sessions were revoked after it was issued. The answer comes from
+// the epoch cache while its LISTEN connection is up (no round trip), else
+// from one primary-key lookup; either way a revocation made on any instance
+// holds everywhere as soon as it commits.
 func (s *Service) CheckAccess(ctx context.Context, v *token.Verified) error {
-	var revokedBefore sql.NullTime
-	err := s.db.WithContext(ctx).Raw(`SELECT e.revoked_before FROM auth.users u
+	e, ok := s.epochs.get(v.UserID)
+	if !ok {
+		gen := s.epochs.gen.Load()
+		var revokedBefore sql.NullTime
+		err := s.db.WithContext(ctx).Raw(`SELECT e.revoked_before FROM auth.users u
 LEFT JOIN auth.user_sessions_epoch e ON e.user_id = u.id WHERE u.id = ?`, v.UserID).Row().Scan(&revokedBefore)
-	if errors.Is(err, sql.ErrNoRows) {
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			e = epochEntry{exists: false}
+		case err != nil:
+			return fmt.Errorf("read sessions epoch: %w", err)
+		default:
+			e = epochEntry{exists: true, revokedBefore: revokedBefore.Time}
+		}
+		s.epochs.put(v.UserID, e, gen)
+	}
+	if !e.exists {
 		return apierr.Newf(apierr.Unauthorized, "The user of this access token no longer exists")
 	}
-	if err != nil {
-		return fmt.Errorf("read sessions epoch: %w", err)
-	}
-	if revokedBefore.Valid && token.IssuedAt(v).Before(revokedBefore.Time) {
+	if !e.revokedBefore.IsZero() && token.IssuedAt(v).Before(e.revokedBefore) {
 		return apierr.Newf(apierr.Unauthorized, "This access token's sessions were revoked; sign in again")
 	}
 	return nil

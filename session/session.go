@@ -31,6 +31,7 @@ type Service struct {
 	ttl         time.Duration
 	reuseWindow time.Duration
 	log         *slog.Logger
+	epochs      *epochCache
 }
 
 // Options configure a Service.
@@ -48,7 +49,7 @@ func New(o Options) *Service {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Service{db: o.DB, tokens: o.Tokens, now: o.Now, ttl: o.TTL, reuseWindow: o.ReuseWindow, log: o.Log}
+	return &Service{db: o.DB, tokens: o.Tokens, now: o.Now, ttl: o.TTL, reuseWindow: o.ReuseWindow, log: o.Log, epochs: newEpochCache()}
 }
 
 // Issued is a session as handed to a client.
