@@ -381,7 +381,11 @@ func (s *Service) Deanonymize(ctx context.Context, userID uuid.UUID, method, ema
 
 // User loads the user a verified access token names.
 func (s *Service) User(ctx context.Context, id uuid.UUID) (*models.User, error) {
-	u, err := models.FindUserByID(s.db.WithContext(ctx), id)
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return nil, err
+	}
+	u, err := models.LoadUser(ctx, sqlDB, id)
 	if errors.Is(err, models.ErrNotFound) {
 		return nil, apierr.New(apierr.Unauthorized)
 	}

@@ -1,8 +1,13 @@
 package models
 
 import (
+	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
+
+	"github.com/google/uuid"
 )
 
 // UserColumns are the auth.users columns a token or a Session needs, in the
@@ -50,4 +55,28 @@ func (u *User) SetRoleList(list []byte) error {
 		u.Roles[i] = UserRole{UserID: u.ID, Role: r}
 	}
 	return nil
+}
+
+var loadUserSQL = `SELECT ` + UserColumns("u.") + `,
+  COALESCE((SELECT json_agg(r.role) FROM auth.user_roles r WHERE r.user_id = u.id), '[]')
+FROM auth.users u WHERE u.id = $1`
+
+// LoadUser reads a user and their roles in one round trip over database/sql
+// (GET /user runs it on every call; FindUserByID costs GORM two queries).
+func LoadUser(ctx context.Context, db *sql.DB, id uuid.UUID) (*User, error) {
+	var (
+		u     User
+		roles []byte
+	)
+	err := ScanUser(db.QueryRowContext(ctx, loadUserSQL, id), &u, &roles)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := u.SetRoleList(roles); err != nil {
+		return nil, err
+	}
+	return &u, nil
 }
