@@ -252,12 +252,14 @@ func (s *Service) SignInAnonymous(ctx context.Context, displayName, locale strin
 	if err != nil {
 		return nil, err
 	}
+	now := s.now()
 	u := &models.User{
 		DisplayName: p.displayName,
 		Locale:      p.locale,
 		DefaultRole: anonymousRole,
 		IsAnonymous: true,
 		Metadata:    p.metadata,
+		LastSeen:    &now, // signed in as it is created: spares Start an UPDATE
 	}
 	var issued *session.Issued
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -381,6 +383,16 @@ func (s *Service) Deanonymize(ctx context.Context, userID uuid.UUID, method, ema
 
 // User loads the user a verified access token names.
 func (s *Service) User(ctx context.Context, id uuid.UUID) (*models.User, error) {
+	u, err := models.FindUserByID(s.db.WithContext(ctx), id)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, apierr.New(apierr.Unauthorized)
+	}
+	return u, err
+}
+
+// Profile is User without the secret columns (password hash, TOTP secret,
+// ticket), in one round trip: what GET /user needs, on every call.
+func (s *Service) Profile(ctx context.Context, id uuid.UUID) (*models.User, error) {
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return nil, err

@@ -14,7 +14,7 @@ func (h *Handlers) getUser(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	u, err := h.accounts.User(c.Request.Context(), caller.UserID)
+	u, err := h.accounts.Profile(c.Request.Context(), caller.UserID)
 	if err != nil {
 		return err
 	}

@@ -111,7 +111,7 @@ func CreateUser(tx *gorm.DB, u *User, roles []string) error {
 	if err := tx.Omit("Roles").Create(u).Error; err != nil {
 		return err
 	}
-	return SetUserRoles(tx, u, roles)
+	return insertRoles(tx, u, roles) // a new user has none to replace
 }
 
 // SetUserRoles replaces the user's rows in auth.user_roles.
@@ -119,6 +119,10 @@ func SetUserRoles(tx *gorm.DB, u *User, roles []string) error {
 	if err := tx.Where("user_id = ?", u.ID).Delete(&UserRole{}).Error; err != nil {
 		return err
 	}
+	return insertRoles(tx, u, roles)
+}
+
+func insertRoles(tx *gorm.DB, u *User, roles []string) error {
 	u.Roles = make([]UserRole, 0, len(roles))
 	for _, r := range roles {
 		u.Roles = append(u.Roles, UserRole{ID: uuid.New(), UserID: u.ID, Role: r})

@@ -77,8 +77,11 @@ func (s *Service) Start(tx *gorm.DB, u *models.User) (*Issued, error) {
 	if err := tx.Create(&row).Error; err != nil {
 		return nil, fmt.Errorf("insert refresh token: %w", err)
 	}
-	if err := models.TouchLastSeen(tx, u.ID, now); err != nil {
-		return nil, fmt.Errorf("touch last seen: %w", err)
+	// A user created in this transaction already carries the time (to the second).
+	if u.LastSeen == nil || now.Sub(*u.LastSeen) > time.Second {
+		if err := models.TouchLastSeen(tx, u.ID, now); err != nil {
+			return nil, fmt.Errorf("touch last seen: %w", err)
+		}
 	}
 	return s.issue(tx, u, row.ID, refresh)
 }
