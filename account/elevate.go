@@ -83,18 +83,8 @@ func (s *Service) ElevateTOTP(ctx context.Context, userID uuid.UUID, code string
 		if err != nil {
 			return err
 		}
-		switch {
-		case u.Disabled:
-			return apierr.New(apierr.DisabledUser)
-		case !totpActive(u):
-			return apierr.New(apierr.DisabledMFATOTP)
-		case !hasTOTPSecret(u):
-			return apierr.New(apierr.NoTOTPSecret)
-		}
-		ok, err := s.checkTOTP(tx, u, code)
-		if err != nil || !ok {
-			refused = !ok
-			return err
+		if refused, err = s.proveTOTP(tx, u, code); err != nil || refused {
+			return err // a refused code still commits, so the failure counts
 		}
 		issued, err = s.sessions.Start(tx, u)
 		return err

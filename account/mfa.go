@@ -209,18 +209,8 @@ func (s *Service) SignInMFATOTP(ctx context.Context, ticket, code string) (*sess
 		if err != nil {
 			return err
 		}
-		switch {
-		case u.Disabled:
-			return apierr.New(apierr.DisabledUser)
-		case !totpActive(u):
-			return apierr.New(apierr.DisabledMFATOTP)
-		case !hasTOTPSecret(u):
-			return apierr.New(apierr.NoTOTPSecret)
-		}
-		ok, err := s.checkTOTP(tx, u, code)
-		if err != nil || !ok {
-			refused = !ok
-			return err
+		if refused, err = s.proveTOTP(tx, u, code); err != nil || refused {
+			return err // a refused code still commits, so the failure counts
 		}
 		if err := models.ClearUserTicket(tx, u.ID, now); err != nil {
 			return fmt.Errorf("consume MFA ticket: %w", err)
@@ -235,6 +225,21 @@ func (s *Service) SignInMFATOTP(ctx context.Context, ticket, code string) (*sess
 		return nil, apierr.New(apierr.InvalidTOTP)
 	}
 	return issued, nil
+}
+
+// proveTOTP checks that u may sign in with TOTP and that code is right;
+// refused is a wrong code (counted by checkTOTP), err anything else.
+func (s *Service) proveTOTP(tx *gorm.DB, u *models.User, code string) (refused bool, err error) {
+	switch {
+	case u.Disabled:
+		return false, apierr.New(apierr.DisabledUser)
+	case !totpActive(u):
+		return false, apierr.New(apierr.DisabledMFATOTP)
+	case !hasTOTPSecret(u):
+		return false, apierr.New(apierr.NoTOTPSecret)
+	}
+	ok, err := s.checkTOTP(tx, u, code)
+	return err == nil && !ok, err
 }
 
 // checkTOTP verifies code against u's secret inside tx (u's row locked by the
