@@ -252,24 +252,14 @@ func (s *Service) SignInAnonymous(ctx context.Context, displayName, locale strin
 	if err != nil {
 		return nil, err
 	}
-	now := s.now()
 	u := &models.User{
 		DisplayName: p.displayName,
 		Locale:      p.locale,
 		DefaultRole: anonymousRole,
 		IsAnonymous: true,
 		Metadata:    p.metadata,
-		LastSeen:    &now, // signed in as it is created: spares Start an UPDATE
 	}
-	var issued *session.Issued
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := models.CreateUser(tx, u, []string{anonymousRole}); err != nil {
-			return err
-		}
-		issued, err = s.sessions.Start(tx, u)
-		return err
-	})
-	return issued, err
+	return s.sessions.StartWithNewUser(ctx, u, []string{anonymousRole})
 }
 
 const anonymousRole = "anonymous"

@@ -88,6 +88,26 @@ func (s *Service) Start(tx *gorm.DB, u *models.User) (*Issued, error) {
 
 // issue signs the access token inside tx, the transaction that wrote the
 // session, so custom claims computed in the database see its rows.
+// StartWithNewUser creates u with roles and its first session in one
+// statement (see models.InsertUserWithSession), then signs the access token.
+func (s *Service) StartWithNewUser(ctx context.Context, u *models.User, roles []string) (*Issued, error) {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	if u.ID == uuid.Nil {
+		u.ID = uuid.New()
+	}
+	u.CreatedAt = now
+	refresh := uuid.NewString()
+	rt := &models.RefreshToken{ID: uuid.New(), ExpiresAt: now.Add(s.ttl), Type: models.RefreshTokenRegular, RefreshTokenHash: HashToken(refresh)}
+	if err := models.InsertUserWithSession(ctx, sqlDB, u, roles, rt); err != nil {
+		return nil, fmt.Errorf("create user and session: %w", err)
+	}
+	return s.issue(s.db.WithContext(ctx), u, rt.ID, refresh)
+}
+
 func (s *Service) issue(tx *gorm.DB, u *models.User, id uuid.UUID, refresh string) (*Issued, error) {
 	access, expiresIn, err := s.tokens.Issue(tx.Statement.Context, tx, u)
 	if err != nil {
