@@ -609,24 +609,7 @@ func TestRefreshRaceAcrossInstances(t *testing.T) {
 	a := newEnv(t, nil)
 	b := secondInstance(t, a)
 	s0 := a.signUp(email(t), nil)
-	const perInstance = 50
-	var wg sync.WaitGroup
-	results := make([]*response, 2*perInstance)
-	start := make(chan struct{})
-	for i := range 2 * perInstance {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			inst := a
-			if i%2 == 1 {
-				inst = b
-			}
-			results[i] = inst.do("POST", "/v1/token", map[string]any{"refreshToken": s0.RefreshToken})
-		}()
-	}
-	close(start)
-	wg.Wait()
+	results := refreshConcurrently([]*env{a, b}, s0.RefreshToken, 2*50)
 	tokens := map[string]int{}
 	for _, r := range results {
 		require.Equal(t, 200, r.Status, "%s", r.Body)

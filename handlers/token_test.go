@@ -109,10 +109,9 @@ func TestRefreshOlderGenerationRevokesSession(t *testing.T) {
 	require.Equal(t, 401, e.refresh(s2.RefreshToken).Status)
 }
 
-func TestRefreshConcurrentSameToken(t *testing.T) {
-	e := newEnv(t, nil)
-	s0 := e.signUp(email(t), nil)
-	const n = 50
+// refreshConcurrently presents tok n times at once, spread over the
+// instances in envs, and returns every answer.
+func refreshConcurrently(envs []*env, tok string, n int) []*response {
 	var wg sync.WaitGroup
 	results := make([]*response, n)
 	start := make(chan struct{})
@@ -121,11 +120,18 @@ func TestRefreshConcurrentSameToken(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			<-start
-			results[i] = e.do("POST", "/v1/token", map[string]any{"refreshToken": s0.RefreshToken})
+			results[i] = envs[i%len(envs)].do("POST", "/v1/token", map[string]any{"refreshToken": tok})
 		}()
 	}
 	close(start)
 	wg.Wait()
+	return results
+}
+
+func TestRefreshConcurrentSameToken(t *testing.T) {
+	e := newEnv(t, nil)
+	s0 := e.signUp(email(t), nil)
+	results := refreshConcurrently([]*env{e}, s0.RefreshToken, 50)
 	tokens := map[string]int{}
 	for _, r := range results {
 		require.Equal(t, 200, r.Status, "%s", r.Body)
