@@ -13,6 +13,7 @@ import (
 // Limits from the contract's request schemas.
 const (
 	maxPasswordLength    = 50
+	maxPasswordBytes     = 72
 	maxDisplayNameLength = 32
 	maxEmailLength       = 254
 )
@@ -46,6 +47,11 @@ func (s *Service) validatePassword(password string) *apierr.Error {
 	}
 	if n > maxPasswordLength {
 		return apierr.Invalid(`"password" must be at most 50 characters`)
+	}
+	// bcrypt reads at most 72 bytes and refuses more: 50 characters of a
+	// non-Latin script can exceed that.
+	if len(password) > maxPasswordBytes {
+		return apierr.Invalid(`"password" must be at most 72 bytes in UTF-8`)
 	}
 	return nil
 }

@@ -76,6 +76,7 @@ func TestSignUpErrors(t *testing.T) {
 		{"missing password", nil, map[string]any{"email": "a@example.com"}, "", 400, "invalid-request"},
 		{"password too short", nil, map[string]any{"email": "a@example.com", "password": "short"}, "", 400, "password-too-short"},
 		{"password too long", nil, map[string]any{"email": "a@example.com", "password": strings.Repeat("x", 51)}, "", 400, "invalid-request"},
+		{"password over bcrypt's 72 bytes", nil, map[string]any{"email": "a@example.com", "password": strings.Repeat("漢", 25)}, "", 400, "invalid-request"},
 		{"role not allowed", nil, map[string]any{"email": "a@example.com", "password": password, "options": map[string]any{"allowedRoles": []string{"admin"}}}, "", 400, "role-not-allowed"},
 		{"default role outside allowed", nil, map[string]any{"email": "a@example.com", "password": password, "options": map[string]any{"allowedRoles": []string{"me"}, "defaultRole": "editor"}}, "", 400, "default-role-must-be-in-allowed-roles"},
 		{"implicit default role outside allowed", nil, map[string]any{"email": "a@example.com", "password": password, "options": map[string]any{"allowedRoles": []string{"me"}}}, "", 400, "default-role-must-be-in-allowed-roles"},

@@ -27,12 +27,15 @@ import (
 // refresh token rows went.
 func (s *Service) RevokeAll(tx *gorm.DB, userID uuid.UUID) (int64, error) {
 	s.Invalidate(userID)
-	if err := bumpEpoch(tx, userID, s.now()); err != nil {
-		return 0, err
-	}
+	// Delete first: it waits for refreshes holding a session row, and the
+	// epoch read afterwards is later than the time those refreshes date their
+	// access tokens with, so their tokens are refused too.
 	res := tx.Exec(`DELETE FROM auth.refresh_tokens WHERE user_id = ?`, userID)
 	if res.Error != nil {
 		return 0, fmt.Errorf("delete sessions: %w", res.Error)
+	}
+	if err := bumpEpoch(tx, userID, s.now()); err != nil {
+		return 0, err
 	}
 	return res.RowsAffected, nil
 }

@@ -82,7 +82,7 @@ func (s *Service) SignInPAT(ctx context.Context, presented string) (*Issued, err
 		if err := models.TouchLastSeen(tx, u.ID, now); err != nil {
 			return fmt.Errorf("touch last seen: %w", err)
 		}
-		out, err = s.issue(tx, u, id, refresh)
+		out, err = s.issue(tx, u, id, refresh, now)
 		return err
 	})
 	return out, err

@@ -83,7 +83,7 @@ func (s *Service) Start(tx *gorm.DB, u *models.User) (*Issued, error) {
 			return nil, fmt.Errorf("touch last seen: %w", err)
 		}
 	}
-	return s.issue(tx, u, row.ID, refresh)
+	return s.issue(tx, u, row.ID, refresh, now)
 }
 
 // issue signs the access token inside tx, the transaction that wrote the
@@ -105,11 +105,13 @@ func (s *Service) StartWithNewUser(ctx context.Context, u *models.User, roles []
 	if err := models.InsertUserWithSession(ctx, sqlDB, u, roles, rt); err != nil {
 		return nil, fmt.Errorf("create user and session: %w", err)
 	}
-	return s.issue(s.db.WithContext(ctx), u, rt.ID, refresh)
+	return s.issue(s.db.WithContext(ctx), u, rt.ID, refresh, now)
 }
 
-func (s *Service) issue(tx *gorm.DB, u *models.User, id uuid.UUID, refresh string) (*Issued, error) {
-	access, expiresIn, err := s.tokens.Issue(tx.Statement.Context, tx, u)
+// issue signs the access token dated at, the time the session was read
+// before its write (see token.WithIssuedAt).
+func (s *Service) issue(tx *gorm.DB, u *models.User, id uuid.UUID, refresh string, at time.Time) (*Issued, error) {
+	access, expiresIn, err := s.tokens.Issue(token.WithIssuedAt(tx.Statement.Context, at), tx, u)
 	if err != nil {
 		return nil, err
 	}
@@ -147,7 +149,7 @@ func (s *Service) Refresh(ctx context.Context, presented string) (*Issued, error
 			if err != nil {
 				return err
 			}
-			out, err = s.issue(tx, user, rt.ID, next)
+			out, err = s.issue(tx, user, rt.ID, next, now)
 			return err
 		}
 		if !errors.Is(err, models.ErrNotFound) {
@@ -181,7 +183,7 @@ func (s *Service) Refresh(ctx context.Context, presented string) (*Issued, error
 				if err != nil {
 					return err
 				}
-				out, err = s.issue(tx, user, rt.ID, next)
+				out, err = s.issue(tx, user, rt.ID, next, now)
 				return err
 			}
 		}
@@ -247,7 +249,7 @@ func (s *Service) rotateCurrent(ctx context.Context, presented, hash string) (*I
 	if err := u.SetRoleList(roleList); err != nil {
 		return nil, err
 	}
-	return s.issue(s.db.WithContext(ctx), &u, sessionID, next)
+	return s.issue(s.db.WithContext(ctx), &u, sessionID, next, now)
 }
 
 // rotateCurrentSQL: $1 presented hash, $2 now, $3 new hash, $4 new expiry,

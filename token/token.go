@@ -127,6 +127,15 @@ func (s *Service) Rotate(ctx context.Context, alg string) (*models.JWTSigningKey
 	return k, nil
 }
 
+type issuedAtKey struct{}
+
+// WithIssuedAt dates the token Issue signs at t instead of the clock's now.
+// Sessions pass the time they read before writing, so a token is never dated
+// after a revocation that its own write waited for (session/epoch.go).
+func WithIssuedAt(ctx context.Context, t time.Time) context.Context {
+	return context.WithValue(ctx, issuedAtKey{}, t)
+}
+
 // ErrStaticSecret: keys come from HASURA_GRAPHQL_JWT_SECRET and cannot rotate here.
 var ErrStaticSecret = errors.New("tokens are signed with HASURA_GRAPHQL_JWT_SECRET")
 
@@ -277,6 +286,9 @@ func (s *Service) Issue(ctx context.Context, tx *gorm.DB, u *models.User) (strin
 	}
 	signer := st.signer
 	now := s.now()
+	if at, ok := ctx.Value(issuedAtKey{}).(time.Time); ok {
+		now = at
+	}
 	payload := map[string]any{
 		"sub":               u.ID.String(),
 		"iat":               now.Unix(),
