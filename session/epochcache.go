@@ -2,12 +2,15 @@ package session
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // epochChannel is where the triggers of migration 0008 announce a user whose
@@ -136,6 +139,12 @@ func (s *Service) StartEpochListener(ctx context.Context, dbURL string) (stop fu
 	return func() { cancel(); <-done }
 }
 
+// heartbeatEvery is how often an instance sends itself a notification
+// through the ordinary pool; a listener that stops receiving its own
+// heartbeats (a proxy that drops LISTEN, a half-open connection) is treated
+// as down, so the cache cannot silently miss revocations.
+const heartbeatEvery = 10 * time.Second
+
 func (s *Service) listen(ctx context.Context, dbURL string) error {
 	conn, err := pgx.Connect(ctx, dbURL)
 	if err != nil {
@@ -145,11 +154,47 @@ func (s *Service) listen(ctx context.Context, dbURL string) error {
 	if _, err := conn.Exec(ctx, "LISTEN "+epochChannel); err != nil {
 		return err
 	}
-	s.epochs.reset(true) // anything cached before may have missed a change
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	beat := "heartbeat:" + uuid.NewString()
+	ping := func() error {
+		_, err := sqlDB.ExecContext(ctx, "SELECT pg_notify($1, $2)", epochChannel, beat)
+		return err
+	}
+	if err := ping(); err != nil {
+		return err
+	}
+	lastBeat, lastPing := time.Time{}, time.Now()
 	for {
-		n, err := conn.WaitForNotification(ctx)
+		if time.Since(lastPing) >= heartbeatEvery {
+			if err := ping(); err != nil {
+				return err
+			}
+			lastPing = time.Now()
+		}
+		if !lastBeat.IsZero() && time.Since(lastBeat) > 3*heartbeatEvery {
+			return errors.New("no heartbeat received on the LISTEN connection")
+		}
+		wait, cancel := context.WithTimeout(ctx, heartbeatEvery)
+		n, err := conn.WaitForNotification(wait)
+		cancel()
 		if err != nil {
+			if ctx.Err() == nil && (errors.Is(err, context.DeadlineExceeded) || pgconn.Timeout(err)) {
+				continue
+			}
 			return err
+		}
+		switch {
+		case n.Payload == beat:
+			if lastBeat.IsZero() {
+				s.epochs.reset(true) // notifications proven to flow: start caching
+			}
+			lastBeat = time.Now()
+			continue
+		case strings.HasPrefix(n.Payload, "heartbeat:"):
+			continue // another instance's
 		}
 		id, err := uuid.Parse(n.Payload)
 		if err != nil {
