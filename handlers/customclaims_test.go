@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"gorm.io/gorm"
@@ -284,6 +285,15 @@ func TestCustomClaimsFunction(t *testing.T) {
 	require.Equal(t, "internal-server-error", r.errorCode(t))
 	require.NotContains(t, string(r.Body), "claims unavailable")
 	require.Equal(t, before, failing.liveSessions(s.User.ID))
+
+	// A refresh whose function raises answers 500 too, and leaves the
+	// presented token current: retried after the reuse window, it is a
+	// plain refresh, not a replay that would revoke the session.
+	live := e.claimsSignIn(addr)
+	r = failing.do("POST", "/v1/token", map[string]any{"refreshToken": live.RefreshToken})
+	require.Equal(t, 500, r.Status, "%s", r.Body)
+	e.clock.Advance(time.Minute)
+	e.mustRefresh(live.RefreshToken)
 }
 
 // TestCustomClaimsQueryCount: claims from the loaded row or from Hasura add

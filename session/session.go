@@ -249,7 +249,28 @@ func (s *Service) rotateCurrent(ctx context.Context, presented, hash string) (*I
 	if err := u.SetRoleList(roleList); err != nil {
 		return nil, err
 	}
-	return s.issue(s.db.WithContext(ctx), &u, sessionID, next, now)
+	issued, err := s.issue(s.db.WithContext(ctx), &u, sessionID, next, now)
+	if err != nil {
+		// The rotation has committed but its token could not be signed (a
+		// custom-claims function that raised, say): put the presented token
+		// back, so a retry is a plain refresh, not a replay.
+		s.undoRotation(ctx, sqlDB, sessionID, hash, HashToken(next))
+		return nil, err
+	}
+	return issued, nil
+}
+
+// undoRotation reverts a committed rotation whose answer could not be made,
+// unless the session has moved on since.
+func (s *Service) undoRotation(ctx context.Context, db *sql.DB, sessionID uuid.UUID, oldHash, newHash string) {
+	_, err := db.ExecContext(ctx, `WITH h AS (
+  DELETE FROM auth.refresh_token_history WHERE token_hash = $2 AND refresh_token_id = $1 RETURNING generation, expires_at
+)
+UPDATE auth.refresh_tokens rt SET refresh_token_hash = $2, generation = h.generation, expires_at = h.expires_at
+FROM h WHERE rt.id = $1 AND rt.refresh_token_hash = $3`, sessionID, oldHash, newHash)
+	if err != nil {
+		s.log.Error("undo refresh rotation", "refresh_token_id", sessionID, "error", err)
+	}
 }
 
 // rotateCurrentSQL: $1 presented hash, $2 now, $3 new hash, $4 new expiry,
