@@ -1,7 +1,6 @@
 package claims
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -386,23 +385,6 @@ func (f *fakeHasura) recorded() []recorded {
 	return append([]recorded(nil), f.requests...)
 }
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 func TestCustomClaimsHasura(t *testing.T) {
 	const secret = "admin-secret-that-must-not-leak"
 	u := testUser()
@@ -443,7 +425,7 @@ func TestCustomClaimsHasura(t *testing.T) {
 			fake := &fakeHasura{answer: c.answer}
 			srv := httptest.NewServer(fake)
 			defer srv.Close()
-			logs := &lockedBuffer{}
+			logs := &testsupport.LogBuffer{}
 			r := newResolver(t, Config{
 				Claims: map[string]string{
 					"org-id":      "profile.organisation.id",
@@ -492,7 +474,7 @@ func TestCustomClaimsHasuraUnreachable(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	url := srv.URL
 	srv.Close() // nothing listens there any more
-	logs := &lockedBuffer{}
+	logs := &testsupport.LogBuffer{}
 	r := newResolver(t, Config{
 		Claims:     map[string]string{"org": "profile.org.id"},
 		Defaults:   map[string]any{"org": "none"},
@@ -566,7 +548,7 @@ CREATE OR REPLACE FUNCTION public.text_claims(user_id uuid) RETURNS text LANGUAG
 		"public.does_not_exist": `no function \"public\".\"does_not_exist\"(uuid) exists`,
 		"public.text_claims":    `returns text, not jsonb`,
 	} {
-		logs := &lockedBuffer{}
+		logs := &testsupport.LogBuffer{}
 		newResolver(t, Config{Function: fn}, Options{DB: testDB, Log: slog.New(slog.NewTextHandler(logs, nil))})
 		require.Contains(t, logs.String(), problem, fn)
 	}

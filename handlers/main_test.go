@@ -12,7 +12,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -46,7 +45,7 @@ type env struct {
 	t     testing.TB
 	srv   *server.Server
 	clock *testsupport.Clock
-	logs  *logBuffer
+	logs  *testsupport.LogBuffer
 }
 
 // baseConfig is what every test server starts from: the nhost client's /v1
@@ -74,7 +73,7 @@ func newEnv(t testing.TB, overrides map[string]string) *env {
 	cfg, err := config.Load("", vals)
 	require.NoError(t, err)
 	clock := testsupport.NewClock()
-	logs := &logBuffer{}
+	logs := &testsupport.LogBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ctx := context.Background()
 	db, err := server.OpenDB(ctx, cfg, log)
@@ -223,24 +222,6 @@ func (e *env) hasuraClaims(tok string) *hasura.Claims {
 	require.NoError(e.t, err, "Hasura would refuse this token")
 	require.Contains(e.t, c.AllowedRoles, c.DefaultRole)
 	return c
-}
-
-// logBuffer collects log lines; the server writes from many goroutines.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
 }
 
 // contract checks a response against the OpenAPI contract. The one code the

@@ -81,7 +81,7 @@ func (e *env) flushAudit() {
 func secondInstance(t testing.TB, e *env) *env {
 	t.Helper()
 	ctx := context.Background()
-	logs := &logBuffer{}
+	logs := &testsupport.LogBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	db, err := server.OpenDB(ctx, e.srv.Config, log)
 	require.NoError(t, err)
@@ -564,25 +564,14 @@ func TestJanitorRunsInBackgroundAndStops(t *testing.T) {
 func TestSignUpSameEmailConcurrently(t *testing.T) {
 	e := newEnv(t, nil)
 	addr := email(t)
-	const n = 100
-	var wg sync.WaitGroup
-	results := make([]*response, n)
-	start := make(chan struct{})
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			// Case differs per caller: email is citext, so these are one address.
-			a := addr
-			if i%2 == 1 {
-				a = strings.ToUpper(addr[:1]) + addr[1:]
-			}
-			results[i] = e.do("POST", "/v1/signup/email-password", map[string]any{"email": a, "password": password})
-		}()
-	}
-	close(start)
-	wg.Wait()
+	results := concurrently(100, func(i int) *response {
+		// Case differs per caller: email is citext, so these are one address.
+		a := addr
+		if i%2 == 1 {
+			a = strings.ToUpper(addr[:1]) + addr[1:]
+		}
+		return e.do("POST", "/v1/signup/email-password", map[string]any{"email": a, "password": password})
+	})
 	ok := 0
 	for _, r := range results {
 		if r.Status == 200 {

@@ -109,9 +109,8 @@ func TestRefreshOlderGenerationRevokesSession(t *testing.T) {
 	require.Equal(t, 401, e.refresh(s2.RefreshToken).Status)
 }
 
-// refreshConcurrently presents tok n times at once, spread over the
-// instances in envs, and returns every answer.
-func refreshConcurrently(envs []*env, tok string, n int) []*response {
+// concurrently starts n requests at the same moment and returns the answers.
+func concurrently(n int, do func(i int) *response) []*response {
 	var wg sync.WaitGroup
 	results := make([]*response, n)
 	start := make(chan struct{})
@@ -120,12 +119,20 @@ func refreshConcurrently(envs []*env, tok string, n int) []*response {
 		go func() {
 			defer wg.Done()
 			<-start
-			results[i] = envs[i%len(envs)].do("POST", "/v1/token", map[string]any{"refreshToken": tok})
+			results[i] = do(i)
 		}()
 	}
 	close(start)
 	wg.Wait()
 	return results
+}
+
+// refreshConcurrently presents tok n times at once, spread over the
+// instances in envs.
+func refreshConcurrently(envs []*env, tok string, n int) []*response {
+	return concurrently(n, func(i int) *response {
+		return envs[i%len(envs)].do("POST", "/v1/token", map[string]any{"refreshToken": tok})
+	})
 }
 
 func TestRefreshConcurrentSameToken(t *testing.T) {

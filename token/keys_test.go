@@ -26,7 +26,7 @@ type instance struct {
 	srv   *server.Server
 	http  *httptest.Server
 	clock *testsupport.Clock
-	logs  *bytes.Buffer
+	logs  *testsupport.LogBuffer
 }
 
 func newDB(t *testing.T) string {
@@ -51,7 +51,7 @@ func start(t *testing.T, dbURL string, clock *testsupport.Clock, vals map[string
 	}
 	cfg, err := config.Load("", all)
 	require.NoError(t, err)
-	logs := &bytes.Buffer{}
+	logs := &testsupport.LogBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	db, err := server.OpenDB(context.Background(), cfg, log)
 	require.NoError(t, err)
