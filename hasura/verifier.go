@@ -52,6 +52,11 @@ type VerifierConfig struct {
 	Secret *JWTSecret       // options (namespace, path, format, claims_map, audience, issuer, skew, header); its VerifyKey is tried if non-nil
 	Keys   []any            // extra public keys (e.g. from ParseJWKS); Hasura tries every key and ignores kid
 	Now    func() time.Time // nil = time.Now
+	// RejectDuplicateKeys refuses tokens whose header or claims repeat a key
+	// at any depth. Hasura (aeson) keeps the last value, other readers the
+	// first: a token that says two things should mean neither. Off by
+	// default, to keep Hasura's verdicts; the auth server turns it on.
+	RejectDuplicateKeys bool
 }
 
 // Verifier gives the same verdict as Hasura in JWT mode for a token and request.
@@ -70,6 +75,7 @@ type Verifier struct {
 	skewDur     time.Duration // the same skew, for the integer fast path
 	header      HeaderSource
 	now         func() time.Time
+	strict      bool // RejectDuplicateKeys
 }
 
 // Claims is the outcome of a successful verification.
@@ -99,6 +105,7 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 		header:    HeaderSource{Type: HeaderAuthorization},
 		now:       cfg.Now,
 		skew:      new(big.Rat),
+		strict:    cfg.RejectDuplicateKeys,
 	}
 	if v.now == nil {
 		v.now = time.Now
@@ -332,7 +339,8 @@ func (v *Verifier) verifyToken(token string) (map[string]any, *Error) {
 			return nil, jwtErr("JWTNotInIssuer")
 		}
 	}
-	alg, err := decodeHeader(parts[0])
+	rawHeader, headerErr := base64.RawURLEncoding.DecodeString(parts[0])
+	alg, err := decodeHeader(rawHeader, headerErr)
 	if err != nil {
 		return nil, jwtErr(fmt.Sprintf("JWSError (JSONDecodeError %q)", err.Error()))
 	}
@@ -345,6 +353,9 @@ func (v *Verifier) verifyToken(token string) (map[string]any, *Error) {
 	}
 	if claimsErr != nil {
 		return nil, jwtErr("JWTClaimsSetDecodeError " + strconv.Quote(claimsErr.Error()))
+	}
+	if v.strict && (errors.Is(duplicateKeys(rawHeader), errDuplicateKey) || errors.Is(duplicateKeys(rawPayload), errDuplicateKey)) {
+		return nil, jwtErr(`JWTClaimsSetDecodeError "duplicate key"`)
 	}
 	if alg == "none" {
 		return nil, jwtErr("JWSError JWSNoSignatures")
@@ -408,8 +419,7 @@ func keyFitsAlg(key any, alg string) bool {
 	return false
 }
 
-func decodeHeader(seg string) (string, error) {
-	raw, err := base64.RawURLEncoding.DecodeString(seg)
+func decodeHeader(raw []byte, err error) (string, error) {
 	if err != nil {
 		return "", errors.New("invalid base64url header")
 	}

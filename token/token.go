@@ -153,7 +153,7 @@ func staticState(secret *hasura.JWTSecret, now func() time.Time) (*keyState, err
 		copied.KID = kid
 		secret = &copied
 	}
-	v, err := hasura.NewVerifier(hasura.VerifierConfig{Secret: secret, Now: now})
+	v, err := hasura.NewVerifier(hasura.VerifierConfig{Secret: secret, Now: now, RejectDuplicateKeys: true})
 	if err != nil {
 		return nil, fmt.Errorf("build token verifier: %w", err)
 	}
@@ -228,7 +228,7 @@ func (s *Service) reload(ctx context.Context) error {
 		VerifyKey:       signing.public,
 		SignKey:         signing.private,
 	}
-	v, err := hasura.NewVerifier(hasura.VerifierConfig{Secret: withoutKeys(signer), Keys: verifyKeys, Now: s.now})
+	v, err := hasura.NewVerifier(hasura.VerifierConfig{Secret: withoutKeys(signer), Keys: verifyKeys, Now: s.now, RejectDuplicateKeys: true})
 	if err != nil {
 		return fmt.Errorf("build token verifier: %w", err)
 	}

@@ -1,34 +1,9 @@
-package handlers
+package hasura
 
 import (
-	"encoding/base64"
 	"errors"
 	"strconv"
-	"strings"
-
-	"github.com/hasura-auth-go/auth/hasura"
 )
-
-// rejectDuplicateKeys refuses a token whose header or claims repeat a key at
-// any depth. encoding/json (and Hasura's aeson) keep the last value, but
-// other readers keep the first: a token that says two things must mean
-// neither. Shape errors are left to the verifier, which reports them.
-func rejectDuplicateKeys(raw string) error {
-	parts := strings.Split(raw, ".")
-	if len(parts) != 3 {
-		return nil
-	}
-	for _, p := range parts[:2] {
-		b, err := base64.RawURLEncoding.DecodeString(p)
-		if err != nil {
-			return nil
-		}
-		if errors.Is(duplicateKeys(b), errDuplicateKey) {
-			return &hasura.Error{Code: hasura.CodeInvalidJWT, Message: "Could not verify JWT: JWTClaimsSetDecodeError \"duplicate key\""}
-		}
-	}
-	return nil
-}
 
 var errDuplicateKey = errors.New("duplicate key")
 
