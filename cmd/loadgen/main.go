@@ -12,7 +12,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"net/http"
+	"net/url"
 	"os"
 	"sort"
 	"strings"
@@ -60,7 +60,10 @@ func run(c config) error {
 	if !ok {
 		return fmt.Errorf("unknown scenario %q (want one of %s)", c.scenario, strings.Join(scenarioNames(), ", "))
 	}
-	cl := newClient(c)
+	cl, err := newClient(c)
+	if err != nil {
+		return err
+	}
 	ctx := context.Background()
 	workers := make([]worker, c.concurrency)
 	for i := range workers {
@@ -72,8 +75,11 @@ func run(c config) error {
 	}
 
 	cpuBefore, _ := cpuSeconds(c.pid)
+	selfBefore, _ := cpuSeconds(os.Getpid())
 	res := drive(ctx, workers, c.duration, c.rate)
 	cpuAfter, _ := cpuSeconds(c.pid)
+	selfAfter, _ := cpuSeconds(os.Getpid())
+	res.clientCPU = selfAfter - selfBefore
 	res.scenario, res.concurrency = c.scenario, c.concurrency
 	if c.pid > 0 {
 		res.serverCPU = cpuAfter - cpuBefore
@@ -101,6 +107,7 @@ type result struct {
 	byStatus    map[int]int
 	transport   int // requests that got no HTTP answer
 	serverCPU   float64
+	clientCPU   float64 // this process: the load generator's own share of the machine
 	serverRSS   int64
 	ceilingName string
 	ceilingRate float64
@@ -193,9 +200,9 @@ func (r *result) print(w *os.File, asJSON bool) {
 		ratio = r.rate() / r.ceilingRate
 	}
 	if asJSON {
-		fmt.Fprintf(w, `{"scenario":%q,"c":%d,"requests":%d,"rate":%.1f,"p50_ms":%.2f,"p90_ms":%.2f,"p99_ms":%.2f,"errors":%d,"statuses":%q,"server_cpu_s":%.2f,"server_rss_mb":%.1f,"ceiling":%q,"ceiling_rate":%.1f,"ratio":%.3f}`+"\n",
+		fmt.Fprintf(w, `{"scenario":%q,"c":%d,"requests":%d,"rate":%.1f,"p50_ms":%.2f,"p90_ms":%.2f,"p99_ms":%.2f,"errors":%d,"statuses":%q,"server_cpu_s":%.2f,"client_cpu_s":%.2f,"server_rss_mb":%.1f,"ceiling":%q,"ceiling_rate":%.1f,"ratio":%.3f}`+"\n",
 			r.scenario, r.concurrency, len(r.latencies), r.rate(), ms(r.percentile(50)), ms(r.percentile(90)), ms(r.percentile(99)),
-			r.errors(), strings.Join(statuses, " "), r.serverCPU, float64(r.serverRSS)/(1<<20), r.ceilingName, r.ceilingRate, ratio)
+			r.errors(), strings.Join(statuses, " "), r.serverCPU, r.clientCPU, float64(r.serverRSS)/(1<<20), r.ceilingName, r.ceilingRate, ratio)
 		return
 	}
 	fmt.Fprintf(w, "scenario %s, %d workers, %.1fs\n", r.scenario, r.concurrency, r.elapsed.Seconds())
@@ -205,12 +212,19 @@ func (r *result) print(w *os.File, asJSON bool) {
 	if r.serverCPU > 0 {
 		fmt.Fprintf(w, "  server    %.2f CPU s (%.2f cores), RSS %.1f MB\n", r.serverCPU, r.serverCPU/r.elapsed.Seconds(), float64(r.serverRSS)/(1<<20))
 	}
+	fmt.Fprintf(w, "  loadgen   %.2f CPU s (%.2f cores)\n", r.clientCPU, r.clientCPU/r.elapsed.Seconds())
 	if r.ceilingRate > 0 {
 		fmt.Fprintf(w, "  ceiling   %s: %.1f/s; ratio %.0f%%\n", r.ceilingName, r.ceilingRate, 100*ratio)
 	}
 }
 
-func newClient(c config) *client {
-	tr := &http.Transport{MaxIdleConns: 4 * c.concurrency, MaxIdleConnsPerHost: 4 * c.concurrency, IdleConnTimeout: time.Minute}
-	return &client{base: strings.TrimRight(c.url, "/"), http: &http.Client{Transport: tr, Timeout: 30 * time.Second}, password: c.password}
+func newClient(c config) (*client, error) {
+	u, err := url.Parse(strings.TrimRight(c.url, "/"))
+	if err != nil {
+		return nil, fmt.Errorf("-url: %w", err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
+		return nil, fmt.Errorf("-url %q: want http(s)://host[:port][/prefix]", c.url)
+	}
+	return &client{target: u, timeout: 30 * time.Second, password: c.password}, nil
 }

@@ -1,15 +1,14 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"runtime"
 	"sort"
@@ -25,8 +24,8 @@ import (
 )
 
 type client struct {
-	base     string
-	http     *http.Client
+	target   *url.URL
+	timeout  time.Duration
 	password string
 }
 
@@ -35,49 +34,46 @@ type session struct {
 	RefreshToken string `json:"refreshToken"`
 }
 
-// post sends JSON and decodes a JSON answer into out when out is non-nil.
-func (c *client) post(ctx context.Context, path string, body any, bearer string, out any) (int, error) {
-	var rd io.Reader
+// conn opens a worker's own connection (dialled on first use).
+func (c *client) conn() *conn { return newConn(c.target, c.timeout) }
+
+// call sends one JSON request on a connection of its own and decodes a 200
+// answer into out when out is non-nil. It is for setting up, not for the
+// measured loops, which prepare their requests once.
+func (c *client) call(method, path string, body any, bearer string, out any) (int, error) {
+	cn := c.conn()
+	defer cn.close()
+	var b []byte
 	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
+		var err error
+		if b, err = json.Marshal(body); err != nil {
 			return 0, err
 		}
-		rd = bytes.NewReader(b)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+path, rd)
+	status, err := cn.do(cn.prepare(method, path, "Content-Type", contentType(b), "Authorization", bearerHeader(bearer)), b)
 	if err != nil {
 		return 0, err
 	}
-	req.Header.Set("Content-Type", "application/json")
-	if bearer != "" {
-		req.Header.Set("Authorization", "Bearer "+bearer)
-	}
-	return c.do(req, out)
-}
-
-func (c *client) get(ctx context.Context, path, bearer string) (int, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path, nil)
-	if err != nil {
-		return 0, err
-	}
-	req.Header.Set("Authorization", "Bearer "+bearer)
-	return c.do(req, nil)
-}
-
-func (c *client) do(req *http.Request, out any) (int, error) {
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	if out != nil && resp.StatusCode == http.StatusOK {
-		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-			return resp.StatusCode, err
+	if out != nil && status == http.StatusOK {
+		if err := json.Unmarshal(cn.body, out); err != nil {
+			return status, err
 		}
 	}
-	_, _ = io.Copy(io.Discard, resp.Body) // keep the connection reusable
-	return resp.StatusCode, nil
+	return status, nil
+}
+
+func contentType(body []byte) string {
+	if body == nil {
+		return ""
+	}
+	return "application/json"
+}
+
+func bearerHeader(token string) string {
+	if token == "" {
+		return ""
+	}
+	return "Bearer " + token
 }
 
 func (c *client) newEmail() string {
@@ -88,9 +84,9 @@ func (c *client) newEmail() string {
 
 // signUp creates a user and returns its session; the server must issue
 // sessions at sign-up (AUTH_EMAIL_SIGNIN_EMAIL_VERIFIED_REQUIRED=false).
-func (c *client) signUp(ctx context.Context, email string) (*session, error) {
+func (c *client) signUp(email string) (*session, error) {
 	var p struct{ Session *session }
-	status, err := c.post(ctx, "/signup/email-password", map[string]any{"email": email, "password": c.password}, "", &p)
+	status, err := c.call(http.MethodPost, "/signup/email-password", map[string]any{"email": email, "password": c.password}, "", &p)
 	if err != nil {
 		return nil, err
 	}
@@ -113,69 +109,99 @@ var shared struct {
 }
 
 // sharedUser is the one user that sign-in, verify and user scenarios share.
-func sharedUser(ctx context.Context, c *client) (string, *session, error) {
+func sharedUser(c *client) (string, *session, error) {
 	shared.once.Do(func() {
 		shared.email = c.newEmail()
-		shared.sess, shared.err = c.signUp(ctx, shared.email)
+		shared.sess, shared.err = c.signUp(shared.email)
 	})
 	return shared.email, shared.sess, shared.err
 }
 
+// Each worker has its own connection; requests that do not change are
+// prepared once, bodies included.
 var scenarios = map[string]scenario{
-	"signup": {setup: func(ctx context.Context, c *client, _ int) (worker, error) {
-		return func(ctx context.Context) (int, error) {
-			return c.post(ctx, "/signup/email-password", map[string]any{"email": c.newEmail(), "password": c.password}, "", nil)
+	"signup": {setup: func(_ context.Context, c *client, _ int) (worker, error) {
+		cn := c.conn()
+		req := cn.prepare(http.MethodPost, "/signup/email-password", "Content-Type", "application/json")
+		return func(context.Context) (int, error) {
+			body, err := json.Marshal(map[string]any{"email": c.newEmail(), "password": c.password})
+			if err != nil {
+				return 0, err
+			}
+			return cn.do(req, body)
 		}, nil
 	}},
 	"signin": {
-		setup: func(ctx context.Context, c *client, _ int) (worker, error) {
-			email, _, err := sharedUser(ctx, c)
-			body := map[string]any{"email": email, "password": c.password}
-			return func(ctx context.Context) (int, error) { return c.post(ctx, "/signin/email-password", body, "", nil) }, err
+		setup: func(_ context.Context, c *client, _ int) (worker, error) {
+			email, _, err := sharedUser(c)
+			if err != nil {
+				return nil, err
+			}
+			body, err := json.Marshal(map[string]any{"email": email, "password": c.password})
+			cn := c.conn()
+			req := cn.prepare(http.MethodPost, "/signin/email-password", "Content-Type", "application/json")
+			return func(context.Context) (int, error) { return cn.do(req, body) }, err
 		},
 		ceiling: bcryptCeiling,
 	},
 	"refresh": {
 		// Each worker is its own user refreshing its own chain.
-		setup: func(ctx context.Context, c *client, _ int) (worker, error) {
-			s, err := c.signUp(ctx, c.newEmail())
+		setup: func(_ context.Context, c *client, _ int) (worker, error) {
+			s, err := c.signUp(c.newEmail())
 			if err != nil {
 				return nil, err
 			}
 			tok := s.RefreshToken
-			return func(ctx context.Context) (int, error) {
-				var next session
-				status, err := c.post(ctx, "/token", map[string]any{"refreshToken": tok}, "", &next)
-				if status == 200 && err == nil {
-					tok = next.RefreshToken
+			cn := c.conn()
+			req := cn.prepare(http.MethodPost, "/token", "Content-Type", "application/json")
+			var body []byte
+			return func(context.Context) (int, error) {
+				body = append(append(append(body[:0], `{"refreshToken":"`...), tok...), `"}`...)
+				status, err := cn.do(req, body)
+				if err != nil || status != http.StatusOK {
+					return status, err
 				}
-				return status, err
+				var next session
+				if err := json.Unmarshal(cn.body, &next); err != nil {
+					return status, err
+				}
+				if next.RefreshToken == "" {
+					return status, errors.New("refresh answered 200 without a refresh token")
+				}
+				tok = next.RefreshToken
+				return status, nil
 			}, nil
 		},
 		ceiling: sqlCeiling,
 	},
 	"verify": {
-		setup: func(ctx context.Context, c *client, _ int) (worker, error) {
-			_, s, err := sharedUser(ctx, c)
+		setup: func(_ context.Context, c *client, _ int) (worker, error) {
+			_, s, err := sharedUser(c)
 			if err != nil {
 				return nil, err
 			}
-			return func(ctx context.Context) (int, error) { return c.post(ctx, "/token/verify", nil, s.AccessToken, nil) }, nil
+			cn := c.conn()
+			req := cn.prepare(http.MethodPost, "/token/verify", "Authorization", bearerHeader(s.AccessToken))
+			return func(context.Context) (int, error) { return cn.do(req, nil) }, nil
 		},
 		ceiling: verifyCeiling,
 	},
 	"user": {
-		setup: func(ctx context.Context, c *client, _ int) (worker, error) {
-			_, s, err := sharedUser(ctx, c)
+		setup: func(_ context.Context, c *client, _ int) (worker, error) {
+			_, s, err := sharedUser(c)
 			if err != nil {
 				return nil, err
 			}
-			return func(ctx context.Context) (int, error) { return c.get(ctx, "/user", s.AccessToken) }, nil
+			cn := c.conn()
+			req := cn.prepare(http.MethodGet, "/user", "Authorization", bearerHeader(s.AccessToken))
+			return func(context.Context) (int, error) { return cn.do(req, nil) }, nil
 		},
 		ceiling: verifyCeiling,
 	},
-	"anonymous": {setup: func(ctx context.Context, c *client, _ int) (worker, error) {
-		return func(ctx context.Context) (int, error) { return c.post(ctx, "/signin/anonymous", nil, "", nil) }, nil
+	"anonymous": {setup: func(_ context.Context, c *client, _ int) (worker, error) {
+		cn := c.conn()
+		req := cn.prepare(http.MethodPost, "/signin/anonymous")
+		return func(context.Context) (int, error) { return cn.do(req, nil) }, nil
 	}},
 }
 
@@ -269,17 +295,16 @@ func uuidBytes() []byte { u := uuid.New(); return u[:] }
 // verifyCeiling: the in-process rate of checking the same token with
 // Hasura's rules and the server's published keys, on every core.
 func verifyCeiling(ctx context.Context, _ config, c *client) (string, float64, error) {
-	_, s, err := sharedUser(ctx, c)
+	_, s, err := sharedUser(c)
 	if err != nil {
 		return "", 0, err
 	}
-	resp, err := c.http.Get(c.base + "/.well-known/jwks.json")
-	if err != nil {
+	cn := c.conn()
+	defer cn.close()
+	if _, err := cn.do(cn.prepare(http.MethodGet, "/.well-known/jwks.json"), nil); err != nil {
 		return "", 0, err
 	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	keys, err := hasura.ParseJWKS(body)
+	keys, err := hasura.ParseJWKS(cn.body)
 	if err != nil {
 		return "", 0, err
 	}
