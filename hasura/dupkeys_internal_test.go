@@ -22,7 +22,8 @@ func TestDuplicateKeys(t *testing.T) {
 		`{"k0":0,"k1":1,"k2":2,"k3":3,"k4":4,"k5":5,"k6":6,"k7":7,"k8":8,"k9":9,"k10":10,"k11":11,"k12":12,"k13":13,"k14":14,"k15":15,"k16":16,"k17":17,"k3":0}`,
 	}
 	for _, s := range dup {
-		require.True(t, errors.Is(duplicateKeys([]byte(s)), errDuplicateKey), s)
+		_, err := parseJSON([]byte(s), true)
+		require.True(t, errors.Is(err, errDuplicateKey), s)
 	}
 	fine := []string{
 		`{"a":1,"b":{"a":1},"c":[{"a":1},{"a":2}],"d":["a","a"]}`,
@@ -33,7 +34,8 @@ func TestDuplicateKeys(t *testing.T) {
 		`{"a\"b":1,"a":2,"b":3}`,
 	}
 	for _, s := range fine {
-		require.NoError(t, duplicateKeys([]byte(s)), s)
+		_, err := parseJSON([]byte(s), true)
+		require.NoError(t, err, s)
 	}
 }
 

@@ -1,16 +1,19 @@
 package hasura
 
 import (
-	"bytes"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
+	"crypto/hmac"
 	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/sha512"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"math"
 	"math/big"
@@ -18,6 +21,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -75,7 +79,8 @@ type Verifier struct {
 	skewDur     time.Duration // the same skew, for the integer fast path
 	header      HeaderSource
 	now         func() time.Time
-	strict      bool // RejectDuplicateKeys
+	strict      bool       // RejectDuplicateKeys
+	macs        []*hmacKey // per key: non-nil for HMAC keys
 }
 
 // Claims is the outcome of a successful verification.
@@ -167,6 +172,12 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 		}
 		v.keys = append(v.keys, k)
 	}
+	v.macs = make([]*hmacKey, len(v.keys))
+	for i, k := range v.keys {
+		if b, ok := k.([]byte); ok {
+			v.macs[i] = newHMACKey(b)
+		}
+	}
 	return v, nil
 }
 
@@ -228,7 +239,7 @@ func (v *Verifier) Verify(token string, roleHeader string) (*Claims, error) {
 		DefaultRole:      def,
 		Role:             role,
 		SessionVariables: vars,
-		Payload:          plainNumbers(payload).(map[string]any),
+		Payload:          plainNumbers(payload).(map[string]any), // payload is ours: converted in place
 	}, nil
 }
 
@@ -245,6 +256,8 @@ func firstNonString(hc map[string]any) *Error {
 	return nil
 }
 
+// It converts maps and slices in place: the payload was decoded for this
+// verification alone, and nothing else holds its numbers.
 func plainNumbers(v any) any {
 	switch x := v.(type) {
 	case json.Number:
@@ -253,17 +266,18 @@ func plainNumbers(v any) any {
 		}
 		return x
 	case map[string]any:
-		out := make(map[string]any, len(x))
 		for k, el := range x {
-			out[k] = plainNumbers(el)
+			switch el.(type) {
+			case json.Number, map[string]any, []any:
+				x[k] = plainNumbers(el)
+			}
 		}
-		return out
+		return x
 	case []any:
-		out := make([]any, len(x))
 		for i, el := range x {
-			out[i] = plainNumbers(el)
+			x[i] = plainNumbers(el)
 		}
-		return out
+		return x
 	}
 	return v
 }
@@ -330,8 +344,9 @@ func (v *Verifier) verifyToken(token string) (map[string]any, *Error) {
 	rawPayload, payloadErr := base64.RawURLEncoding.DecodeString(parts[1])
 	var claims map[string]any
 	claimsErr := payloadErr
+	payloadDup := false
 	if payloadErr == nil {
-		claims, claimsErr = decodeClaimsSet(rawPayload)
+		claims, payloadDup, claimsErr = decodeClaimsSet(rawPayload, v.strict)
 	}
 	// Newer Hasura matches the unverified issuer against the config before anything else.
 	if v.issuer != "" && claimsErr == nil {
@@ -340,7 +355,7 @@ func (v *Verifier) verifyToken(token string) (map[string]any, *Error) {
 		}
 	}
 	rawHeader, headerErr := base64.RawURLEncoding.DecodeString(parts[0])
-	alg, err := decodeHeader(rawHeader, headerErr)
+	alg, headerDup, err := decodeHeader(rawHeader, headerErr, v.strict)
 	if err != nil {
 		return nil, jwtErr(fmt.Sprintf("JWSError (JSONDecodeError %q)", err.Error()))
 	}
@@ -354,7 +369,7 @@ func (v *Verifier) verifyToken(token string) (map[string]any, *Error) {
 	if claimsErr != nil {
 		return nil, jwtErr("JWTClaimsSetDecodeError " + strconv.Quote(claimsErr.Error()))
 	}
-	if v.strict && (errors.Is(duplicateKeys(rawHeader), errDuplicateKey) || errors.Is(duplicateKeys(rawPayload), errDuplicateKey)) {
+	if headerDup || payloadDup {
 		return nil, jwtErr(`JWTClaimsSetDecodeError "duplicate key"`)
 	}
 	if alg == "none" {
@@ -381,12 +396,55 @@ func (v *Verifier) signatureValid(alg, signingInput string, sig []byte) bool {
 	if method == nil || alg == "none" {
 		return false
 	}
-	for _, k := range v.keys {
-		if keyFitsAlg(k, alg) && method.Verify(signingInput, sig, k) == nil {
+	for i, k := range v.keys {
+		if !keyFitsAlg(k, alg) {
+			continue
+		}
+		if mac := v.macs[i]; mac != nil {
+			if mac.verify(alg, signingInput, sig) {
+				return true
+			}
+			continue
+		}
+		if method.Verify(signingInput, sig, k) == nil {
 			return true
 		}
 	}
 	return false
+}
+
+// hmacKey checks HS256/384/512 signatures with one key, reusing its keyed
+// hashes: a new HMAC per request was a tenth of a Bearer check's time.
+type hmacKey struct {
+	pools [3]sync.Pool // HS256, HS384, HS512
+}
+
+func newHMACKey(key []byte) *hmacKey {
+	k := &hmacKey{}
+	for i, h := range []func() hash.Hash{sha256.New, sha512.New384, sha512.New} {
+		k.pools[i].New = func() any { return hmac.New(h, key) }
+	}
+	return k
+}
+
+func (k *hmacKey) verify(alg, signingInput string, sig []byte) bool {
+	var p *sync.Pool
+	switch alg {
+	case "HS256":
+		p = &k.pools[0]
+	case "HS384":
+		p = &k.pools[1]
+	case "HS512":
+		p = &k.pools[2]
+	default:
+		return false
+	}
+	h := p.Get().(hash.Hash)
+	defer p.Put(h)
+	h.Reset()
+	_, _ = io.WriteString(h, signingInput)
+	var sum [sha512.Size]byte
+	return hmac.Equal(h.Sum(sum[:0]), sig) // constant time
 }
 
 // keyFitsAlg follows jose: HMAC keys verify any HS alg if at least as long as the
@@ -419,66 +477,78 @@ func keyFitsAlg(key any, alg string) bool {
 	return false
 }
 
-func decodeHeader(raw []byte, err error) (string, error) {
+// decodeHeader returns the header's alg. With strict, dup reports a header
+// that repeats a key (at any depth); it is decoded all the same, so that
+// the caller can report errors in jose's order.
+func decodeHeader(raw []byte, err error, strict bool) (alg string, dup bool, _ error) {
 	if err != nil {
-		return "", errors.New("invalid base64url header")
+		return "", false, errors.New("invalid base64url header")
 	}
-	var h map[string]any
-	if err := strictDecode(raw, &h); err != nil || h == nil {
-		return "", errors.New("header is not a JSON object")
+	h, dup, err := decodeJSONObject(raw, strict)
+	if err != nil || h == nil {
+		return "", false, errors.New("header is not a JSON object")
 	}
 	alg, ok := h["alg"].(string)
 	if !ok {
-		return "", errors.New(`key "alg" not found`)
+		return "", dup, errors.New(`key "alg" not found`)
 	}
 	if !jwsAlgs[alg] {
-		return "", errors.New("unknown alg")
+		return "", dup, errors.New("unknown alg")
 	}
-	return alg, nil
+	return alg, dup, nil
 }
 
-// strictDecode decodes exactly one JSON value (numbers as json.Number).
-func strictDecode(data []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	if err := dec.Decode(v); err != nil {
-		return err
+// decodeJSONObject decodes exactly one JSON value that must be an object or
+// null (nil map, no error), numbers as json.Number. With strict, a repeated
+// key sets dup and the text is decoded again as if it were not strict.
+func decodeJSONObject(data []byte, strict bool) (m map[string]any, dup bool, err error) {
+	v, err := parseJSON(data, strict)
+	if errors.Is(err, errDuplicateKey) {
+		dup = true
+		v, err = parseJSON(data, false)
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return errors.New("trailing data after JSON value")
+	if err != nil {
+		return nil, false, err
 	}
-	return nil
+	switch x := v.(type) {
+	case map[string]any:
+		return x, dup, nil
+	case nil:
+		return nil, dup, nil
+	}
+	return nil, false, errors.New("not a JSON object")
 }
 
-// decodeClaimsSet decodes the payload and type-checks the registered claims as jose does.
-func decodeClaimsSet(raw []byte) (map[string]any, error) {
-	var claims map[string]any
-	if err := strictDecode(raw, &claims); err != nil {
-		return nil, errors.New("Error in $: payload is not valid JSON")
+// decodeClaimsSet decodes the payload and type-checks the registered claims
+// as jose does; dup as in decodeJSONObject.
+func decodeClaimsSet(raw []byte, strict bool) (claims map[string]any, dup bool, _ error) {
+	claims, dup, err := decodeJSONObject(raw, strict)
+	if err != nil {
+		return nil, false, errors.New("Error in $: payload is not valid JSON")
 	}
 	if claims == nil {
-		return nil, errors.New("Error in $: expected Object")
+		return nil, false, errors.New("Error in $: expected Object")
 	}
 	for _, name := range []string{"iss", "sub", "jti"} {
 		if c, ok := claims[name]; ok && c != nil {
 			if _, ok := c.(string); !ok {
-				return nil, fmt.Errorf("Error in $['%s']: expected String", name)
+				return nil, false, fmt.Errorf("Error in $['%s']: expected String", name)
 			}
 		}
 	}
 	for _, name := range []string{"exp", "nbf", "iat"} {
 		if c, ok := claims[name]; ok && c != nil {
 			if _, ok := c.(json.Number); !ok {
-				return nil, fmt.Errorf("Error in $['%s']: expected Number", name)
+				return nil, false, fmt.Errorf("Error in $['%s']: expected Number", name)
 			}
 		}
 	}
 	if aud, ok := claims["aud"]; ok && aud != nil {
 		if _, err := audience(aud); err != nil {
-			return nil, errors.New("Error in $['aud']: expected String or Array of String")
+			return nil, false, errors.New("Error in $['aud']: expected String or Array of String")
 		}
 	}
-	return claims, nil
+	return claims, dup, nil
 }
 
 func audience(v any) ([]string, error) {
@@ -629,10 +699,15 @@ func (v *Verifier) hasuraClaims(payload map[string]any) (map[string]any, *Error)
 	if v.claimsMap != nil {
 		return v.mappedClaims(payload)
 	}
-	unregistered := make(map[string]any, len(payload))
-	for k, val := range payload {
-		if !registeredClaims[k] {
-			unregistered[k] = val
+	// Lookups see only the unregistered claims. A key lookup needs no copy
+	// of them; a path may start anywhere, so it gets one.
+	unregistered := payload
+	if v.hasNSPath {
+		unregistered = make(map[string]any, len(payload))
+		for k, val := range payload {
+			if !registeredClaims[k] {
+				unregistered[k] = val
+			}
 		}
 	}
 	var found any
@@ -644,7 +719,7 @@ func (v *Verifier) hasuraClaims(payload map[string]any) (map[string]any, *Error)
 		if !ok {
 			return nil, claimsErr("claims not found at claims_namespace_path: '" + v.nsPath.String() + "'")
 		}
-	} else if found, ok = unregistered[v.namespace]; !ok {
+	} else if found, ok = unregistered[v.namespace]; !ok || registeredClaims[v.namespace] {
 		return nil, claimsErr("claims key: '" + v.namespace + "' not found")
 	}
 	var obj map[string]any
@@ -653,21 +728,49 @@ func (v *Verifier) hasuraClaims(payload map[string]any) (map[string]any, *Error)
 		if !isStr {
 			return nil, claimsErr("expecting a string when claims_format is stringified_json")
 		}
-		if err := strictDecode([]byte(s), &obj); err != nil || obj == nil {
+		var err error
+		if obj, _, err = decodeJSONObject([]byte(s), false); err != nil || obj == nil {
 			return nil, claimsErr("expecting stringified json at: '" + location + "', but found: " + s)
 		}
 	} else if obj, ok = found.(map[string]any); !ok {
 		return nil, claimsErr("expecting a json object when claims_format is json")
 	}
+	return sessionClaims(obj), nil
+}
+
+// sessionClaims keeps the x-hasura-* claims of obj under lower-cased keys.
+// Keys are case-insensitive: when two spell the same name, they are taken
+// again in sorted order, so the same one wins every time.
+func sessionClaims(obj map[string]any) map[string]any {
 	hc := make(map[string]any, len(obj))
-	// Keys are case-insensitive; take them in a fixed order so duplicates resolve deterministically.
-	for _, k := range sortedKeys(obj) {
-		lk := strings.ToLower(k)
-		if strings.HasPrefix(lk, sessionPrefix) {
-			hc[lk] = obj[k]
+	for k, val := range obj {
+		lk := lowerASCIIFast(k)
+		if !strings.HasPrefix(lk, sessionPrefix) {
+			continue
+		}
+		if _, clash := hc[lk]; clash {
+			clear(hc)
+			for _, k := range sortedKeys(obj) {
+				if lk := strings.ToLower(k); strings.HasPrefix(lk, sessionPrefix) {
+					hc[lk] = obj[k]
+				}
+			}
+			return hc
+		}
+		hc[lk] = val
+	}
+	return hc
+}
+
+// lowerASCIIFast is strings.ToLower, without its allocation when k is
+// already lower case (as every issuer writes session variables).
+func lowerASCIIFast(k string) string {
+	for i := 0; i < len(k); i++ {
+		if c := k[i]; ('A' <= c && c <= 'Z') || c >= 0x80 {
+			return strings.ToLower(k)
 		}
 	}
-	return hc, nil
+	return k
 }
 
 func (v *Verifier) mappedClaims(payload map[string]any) (map[string]any, *Error) {
