@@ -22,6 +22,7 @@ import (
 	"github.com/hasura-auth-go/auth/secretbox"
 	"github.com/hasura-auth-go/auth/session"
 	"github.com/hasura-auth-go/auth/token"
+	"github.com/hasura-auth-go/auth/usercache"
 )
 
 // Service runs account flows.
@@ -31,11 +32,15 @@ type Service struct {
 	sessions  *session.Service
 	log       *slog.Logger
 	dummyHash []byte
-	now       func() time.Time // WithClock; time.Now by default
-	secrets   *secretbox.Box   // TOTP secrets at rest; nil without AUTH_ENCRYPTION_KEY
-	redirects redirectRules    // AUTH_CLIENT_URL + AUTH_ACCESS_CONTROL_ALLOWED_REDIRECT_URLS
-	mailer    Mailer           // WithMailer; an unconfigured one (every send fails) by default
+	now       func() time.Time               // WithClock; time.Now by default
+	secrets   *secretbox.Box                 // TOTP secrets at rest; nil without AUTH_ENCRYPTION_KEY
+	redirects redirectRules                  // AUTH_CLIENT_URL + AUTH_ACCESS_CONTROL_ALLOWED_REDIRECT_URLS
+	mailer    Mailer                         // WithMailer; an unconfigured one (every send fails) by default
+	profiles  *usercache.Cache[*models.User] // GET /user answers, kept exact by the sessions' LISTEN connection
 }
+
+// maxProfiles bounds the profile cache (a few hundred bytes each).
+const maxProfiles = 20_000
 
 // New returns a Service. It hashes a throwaway password once so that sign-in
 // for an unknown email costs the same bcrypt work as for a known one.
@@ -52,7 +57,9 @@ func New(db *gorm.DB, cfg *config.Config, sessions *session.Service, log *slog.L
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{db: db, cfg: cfg, sessions: sessions, log: log, dummyHash: dummy, now: time.Now, secrets: secrets, redirects: redirects}
+	s := &Service{db: db, cfg: cfg, sessions: sessions, log: log, dummyHash: dummy, now: time.Now, secrets: secrets, redirects: redirects,
+		profiles: usercache.New[*models.User](maxProfiles, time.Second)}
+	sessions.Subscribe(s.profiles)
 	for _, o := range opts {
 		o(s)
 	}
@@ -172,6 +179,12 @@ func (s *Service) SignUpEmailPassword(ctx context.Context, email, password strin
 		u.Ticket, u.TicketExpiresAt = &stored, s.now().Add(kindVerifyEmail.ttl)
 		verify = &ticketMail{kind: kindVerifyEmail, ticket: raw, to: email, locale: p.locale,
 			redirectTo: p.redirectTo, displayName: p.displayName, email: email}
+	}
+	if !u.Disabled && !s.cfg.EmailVerifiedRequired {
+		// Signed in at once: last seen now, written with the row, so that
+		// Start need not update the new row (and announce it, migration 0009).
+		now := s.now()
+		u.LastSeen = &now
 	}
 	var issued *session.Issued
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -382,7 +395,16 @@ func (s *Service) User(ctx context.Context, id uuid.UUID) (*models.User, error) 
 
 // Profile is User without the secret columns (password hash, TOTP secret,
 // ticket), in one round trip: what GET /user needs, on every call.
+//
+// It answers from the profile cache when it can: the triggers of migration
+// 0009 announce every change of a user's row or roles, whoever makes it, and
+// a change made through this instance clears the cache before its answer
+// leaves (ForgetProfiles). The user returned is shared: read it, never change it.
 func (s *Service) Profile(ctx context.Context, id uuid.UUID) (*models.User, error) {
+	if u, ok := s.profiles.Get(id); ok {
+		return u, nil
+	}
+	gen := s.profiles.Gen()
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return nil, err
@@ -391,5 +413,15 @@ func (s *Service) Profile(ctx context.Context, id uuid.UUID) (*models.User, erro
 	if errors.Is(err, models.ErrNotFound) {
 		return nil, apierr.New(apierr.Unauthorized)
 	}
-	return u, err
+	if err != nil {
+		return nil, err
+	}
+	s.profiles.Put(id, u, gen)
+	return u, nil
 }
+
+// ForgetProfiles empties the profile cache. The HTTP layer calls it after
+// every request that may have changed a user (it does not know which), once
+// the change has committed and before the answer is sent, so that the
+// caller's next GET /user reads the change, not the cache.
+func (s *Service) ForgetProfiles() { s.profiles.Clear() }

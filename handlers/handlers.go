@@ -79,7 +79,7 @@ func NewRouter(d Deps) *gin.Engine {
 	if h.limiter != nil {
 		middleware = append(middleware, h.rateLimit)
 	}
-	r.Use(append(middleware, h.holdAnswers)...)
+	r.Use(append(middleware, h.holdAnswers, h.forgetProfiles)...)
 	r.GET("/metrics", h.handle(h.serveMetrics)) // unprefixed, where scrapers look
 	r.NoRoute(h.handle(func(*gin.Context) error { return apierr.New(apierr.RouteNotFound) }))
 	r.NoMethod(h.handle(func(*gin.Context) error { return apierr.New(apierr.MethodNotAllowed) }))

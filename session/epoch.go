@@ -56,7 +56,7 @@ ON CONFLICT (user_id) DO UPDATE SET revoked_before = GREATEST(auth.user_sessions
 // Invalidate makes this instance read the user's access state from the
 // database until the change being written reaches it by notification; call
 // it before a transaction that deletes the user or moves their epoch.
-func (s *Service) Invalidate(userID uuid.UUID) { s.epochs.hold(userID) }
+func (s *Service) Invalidate(userID uuid.UUID) { s.epochs.Hold(userID) }
 
 // CheckAccess refuses a verified access token whose user no longer exists
 // or whose sessions were revoked after it was issued. The answer comes from
@@ -64,9 +64,9 @@ func (s *Service) Invalidate(userID uuid.UUID) { s.epochs.hold(userID) }
 // from one primary-key lookup; either way a revocation made on any instance
 // holds everywhere as soon as it commits.
 func (s *Service) CheckAccess(ctx context.Context, v *token.Verified) error {
-	e, ok := s.epochs.get(v.UserID)
+	e, ok := s.epochs.Get(v.UserID)
 	if !ok {
-		gen := s.epochs.gen.Load()
+		gen := s.epochs.Gen()
 		var revokedBefore sql.NullTime
 		err := s.db.WithContext(ctx).Raw(`SELECT e.revoked_before FROM auth.users u
 LEFT JOIN auth.user_sessions_epoch e ON e.user_id = u.id WHERE u.id = ?`, v.UserID).Row().Scan(&revokedBefore)
@@ -78,7 +78,7 @@ LEFT JOIN auth.user_sessions_epoch e ON e.user_id = u.id WHERE u.id = ?`, v.User
 		default:
 			e = epochEntry{exists: true, revokedBefore: revokedBefore.Time}
 		}
-		s.epochs.put(v.UserID, e, gen)
+		s.epochs.Put(v.UserID, e, gen)
 	}
 	if !e.exists {
 		return apierr.Newf(apierr.Unauthorized, "The user of this access token no longer exists")

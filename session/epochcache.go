@@ -4,17 +4,17 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/hasura-auth-go/auth/usercache"
 )
 
-// epochChannel is where the triggers of migration 0008 announce a user whose
-// sessions epoch changed or who was deleted.
+// epochChannel is where the triggers of migrations 0008 and 0009 announce a
+// user whose sessions epoch, row or roles changed, or who was deleted.
 const epochChannel = "auth_sessions_epoch"
 
 // maxEpochEntries bounds the cache; past it, it starts again empty.
@@ -26,90 +26,41 @@ type epochEntry struct {
 	revokedBefore time.Time // zero: never revoked
 }
 
-// epochCache spares Bearer requests their database round trip. It is used
-// only while a LISTEN connection is up, so every change made anywhere
-// reaches it on commit; when that connection is down, checks go to the
-// database. A change announced while a miss is being read invalidates that
-// read (gen), so a stale answer is never stored.
-type epochCache struct {
-	live atomic.Bool
-	gen  atomic.Uint64
-
-	mu   sync.RWMutex
-	m    map[uuid.UUID]epochEntry
-	held map[uuid.UUID]time.Time // changed here; not cached until its notification (or this time)
-}
-
 // holdFor bounds how long a local change waits for its notification.
 const holdFor = 5 * time.Second
 
-func newEpochCache() *epochCache {
-	return &epochCache{m: map[uuid.UUID]epochEntry{}, held: map[uuid.UUID]time.Time{}}
+// epochCache spares Bearer requests their database round trip (epoch.go).
+type epochCache = usercache.Cache[epochEntry]
+
+func newEpochCache() *epochCache { return usercache.New[epochEntry](maxEpochEntries, holdFor) }
+
+// Subscriber is a cache fed by the same notifications as the epoch cache
+// (account's profile cache): Forget when a user changed, Reset when
+// notifications may have been missed (live: whether they flow again).
+type Subscriber interface {
+	Forget(id uuid.UUID)
+	Reset(live bool)
 }
 
-func (c *epochCache) get(id uuid.UUID) (epochEntry, bool) {
-	if !c.live.Load() {
-		return epochEntry{}, false
+// Subscribe adds a cache to feed; call it before StartEpochListener.
+func (s *Service) Subscribe(sub Subscriber) { s.subscribers = append(s.subscribers, sub) }
+
+// NotificationsLive reports whether the LISTEN connection has proved that
+// changes reach this instance, so that its caches answer.
+func (s *Service) NotificationsLive() bool { return s.epochs.Live() }
+
+func (s *Service) forget(id uuid.UUID) {
+	s.epochs.Forget(id)
+	for _, sub := range s.subscribers {
+		sub.Forget(id)
 	}
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	if until, ok := c.held[id]; ok && time.Now().Before(until) {
-		return epochEntry{}, false
-	}
-	e, ok := c.m[id]
-	return e, ok
 }
 
-// hold is called by a change made on this instance, before it commits: the
-// user's entry is read from the database until the change's own notification
-// arrives, so this instance never answers from before its own write.
-func (c *epochCache) hold(id uuid.UUID) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.gen.Add(1)
-	delete(c.m, id)
-	c.held[id] = time.Now().Add(holdFor)
-}
-
-// put stores what was read while the generation was gen.
-func (c *epochCache) put(id uuid.UUID, e epochEntry, gen uint64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !c.live.Load() || c.gen.Load() != gen {
-		return
+func (s *Service) reset(live bool) {
+	s.epochs.Reset(live)
+	for _, sub := range s.subscribers {
+		sub.Reset(live)
 	}
-	if until, ok := c.held[id]; ok {
-		if time.Now().Before(until) {
-			return
-		}
-		delete(c.held, id)
-	}
-	if len(c.m) >= maxEpochEntries {
-		c.m = map[uuid.UUID]epochEntry{}
-	}
-	if len(c.held) >= maxEpochEntries {
-		c.held = map[uuid.UUID]time.Time{}
-	}
-	c.m[id] = e
-}
-
-// forget handles a notification: the change has committed.
-func (c *epochCache) forget(id uuid.UUID) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.gen.Add(1)
-	delete(c.m, id)
-	delete(c.held, id)
-}
-
-// reset drops everything, as after missed notifications.
-func (c *epochCache) reset(live bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.gen.Add(1)
-	c.m = map[uuid.UUID]epochEntry{}
-	c.held = map[uuid.UUID]time.Time{}
-	c.live.Store(live)
 }
 
 // StartEpochListener keeps a LISTEN connection to dbURL and feeds the cache
@@ -122,7 +73,7 @@ func (s *Service) StartEpochListener(ctx context.Context, dbURL string) (stop fu
 		backoff := 100 * time.Millisecond
 		for ctx.Err() == nil {
 			err := s.listen(ctx, dbURL)
-			s.epochs.reset(false)
+			s.reset(false)
 			if ctx.Err() != nil {
 				return
 			}
@@ -189,7 +140,7 @@ func (s *Service) listen(ctx context.Context, dbURL string) error {
 		switch {
 		case n.Payload == beat:
 			if lastBeat.IsZero() {
-				s.epochs.reset(true) // notifications proven to flow: start caching
+				s.reset(true) // notifications proven to flow: start caching
 			}
 			lastBeat = time.Now()
 			continue
@@ -198,9 +149,9 @@ func (s *Service) listen(ctx context.Context, dbURL string) error {
 		}
 		id, err := uuid.Parse(n.Payload)
 		if err != nil {
-			s.epochs.reset(true)
+			s.reset(true)
 			continue
 		}
-		s.epochs.forget(id)
+		s.forget(id)
 	}
 }

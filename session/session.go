@@ -32,6 +32,7 @@ type Service struct {
 	reuseWindow time.Duration
 	log         *slog.Logger
 	epochs      *epochCache
+	subscribers []Subscriber // fed with epochs by the LISTEN connection
 }
 
 // Options configure a Service.
