@@ -81,40 +81,12 @@ func LoadUser(ctx context.Context, db *sql.DB, id uuid.UUID) (*User, error) {
 	return &u, nil
 }
 
-// InsertUserWithSession writes a new user, their roles and their first
-// session in one statement: one round trip and an implicit transaction, for
-// sign-ins that create the user (anonymous users).
-func InsertUserWithSession(ctx context.Context, db *sql.DB, u *User, roles []string, rt *RefreshToken) error {
-	meta, err := u.Metadata.Value()
-	if err != nil {
-		return err
-	}
-	roleIDs := make([]string, len(roles))
-	for i := range roles {
-		roleIDs[i] = uuid.NewString()
-	}
-	rolesJSON, _ := json.Marshal(roles)
-	roleIDsJSON, _ := json.Marshal(roleIDs)
-	_, err = db.ExecContext(ctx, `WITH u AS (
-  INSERT INTO auth.users (id, created_at, updated_at, last_seen, display_name, locale, default_role, is_anonymous, metadata)
-  VALUES ($1, $2, $2, $2, $3, $4, $5, $6, $7) RETURNING id
-), r AS (
-  INSERT INTO auth.user_roles (id, created_at, user_id, role)
-  SELECT rid::uuid, $2, u.id, role FROM u,
-    json_array_elements_text($8::json) WITH ORDINALITY AS a(role, n)
-    JOIN json_array_elements_text($9::json) WITH ORDINALITY AS b(rid, m) ON n = m
-)
-INSERT INTO auth.refresh_tokens (id, created_at, expires_at, user_id, type, refresh_token_hash)
-SELECT $10, $2, $11, u.id, $12, $13 FROM u`,
-		u.ID, u.CreatedAt, u.DisplayName, u.Locale, u.DefaultRole, u.IsAnonymous, meta,
-		string(rolesJSON), string(roleIDsJSON), rt.ID, rt.ExpiresAt, rt.Type, rt.RefreshTokenHash)
-	if err != nil {
-		return err
-	}
+// CompleteInsert sets what writing a new user with roles stored beside the
+// given columns: update and last-seen times, the role rows.
+func (u *User) CompleteInsert(roles []string) {
 	u.UpdatedAt, u.LastSeen = u.CreatedAt, &u.CreatedAt
 	u.Roles = make([]UserRole, len(roles))
 	for i, r := range roles {
 		u.Roles[i] = UserRole{UserID: u.ID, Role: r}
 	}
-	return nil
 }

@@ -147,9 +147,18 @@ func New(ctx context.Context, cfg *config.Config, db *gorm.DB, o Options) (*Serv
 	if err != nil {
 		return nil, err
 	}
-	sessions := session.New(session.Options{
+	sessions, err := session.New(session.Options{
 		DB: db, Tokens: tokens, Now: o.Now, TTL: cfg.RefreshTokenTTL, ReuseWindow: cfg.RefreshReuseWindow, Log: o.Log,
 	})
+	if err != nil {
+		return nil, err
+	}
+	started := false
+	defer func() {
+		if !started {
+			sessions.Close() // its batch runners
+		}
+	}()
 	mailer, err := newMailer(cfg, o.Log) // email flows (mail/, server/mail.go)
 	if err != nil {
 		return nil, err
@@ -179,8 +188,10 @@ func New(ctx context.Context, cfg *config.Config, db *gorm.DB, o Options) (*Serv
 	stopMetadata := startHasuraMetadata(ctx, cfg, o) // issue 3: background, never delays serving
 	stopJanitor := jan.Start(ctx)                    // ends with ctx (SIGTERM in main) or Close
 	stopEpochs := sessions.StartEpochListener(ctx, cfg.DatabaseURL)
+	started = true
 	return &Server{Config: cfg, DB: db, Tokens: tokens, Sessions: sessions, Accounts: accounts, Router: router,
 		Audit: recorder, Janitor: jan, Mailer: mailer, stopMetadata: stopMetadata, stopJanitor: stopJanitor, stopEpochs: stopEpochs,
+
 		Metrics: m, Limiter: limiter}, nil
 }
 
@@ -206,6 +217,9 @@ func (s *Server) Close() error {
 	}
 	if s.Limiter != nil {
 		_ = s.Limiter.Close() // the Redis client, when there is one
+	}
+	if s.Sessions != nil {
+		s.Sessions.Close() // its batch runners, before the pool they use
 	}
 	sqlDB, err := s.DB.DB()
 	if err != nil {

@@ -4,7 +4,6 @@ package session
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -33,6 +32,7 @@ type Service struct {
 	log         *slog.Logger
 	epochs      *epochCache
 	subscribers []Subscriber // fed with epochs by the LISTEN connection
+	batched     *batched     // the hot statements (batched.go)
 }
 
 // Options configure a Service.
@@ -46,12 +46,21 @@ type Options struct {
 }
 
 // New returns a Service.
-func New(o Options) *Service {
+func New(o Options) (*Service, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Service{db: o.DB, tokens: o.Tokens, now: o.Now, ttl: o.TTL, reuseWindow: o.ReuseWindow, log: o.Log, epochs: newEpochCache()}
+	sqlDB, err := o.DB.DB()
+	if err != nil {
+		return nil, err
+	}
+	return &Service{db: o.DB, tokens: o.Tokens, now: o.Now, ttl: o.TTL, reuseWindow: o.ReuseWindow, log: o.Log,
+		epochs: newEpochCache(), batched: newBatched(sqlDB)}, nil
 }
+
+// Close stops the batch runners, after the statements they are running;
+// call it before closing the database.
+func (s *Service) Close() { s.batched.close() }
 
 // Issued is a session as handed to a client.
 type Issued struct {
@@ -87,15 +96,9 @@ func (s *Service) Start(tx *gorm.DB, u *models.User) (*Issued, error) {
 	return s.issue(tx, u, row.ID, refresh, now)
 }
 
-// issue signs the access token inside tx, the transaction that wrote the
-// session, so custom claims computed in the database see its rows.
 // StartWithNewUser creates u with roles and its first session in one
-// statement (see models.InsertUserWithSession), then signs the access token.
+// statement (batched with other sign-ins: batched.go), then signs the access token.
 func (s *Service) StartWithNewUser(ctx context.Context, u *models.User, roles []string) (*Issued, error) {
-	sqlDB, err := s.db.DB()
-	if err != nil {
-		return nil, err
-	}
 	now := s.now()
 	if u.ID == uuid.Nil {
 		u.ID = uuid.New()
@@ -103,9 +106,10 @@ func (s *Service) StartWithNewUser(ctx context.Context, u *models.User, roles []
 	u.CreatedAt = now
 	refresh := uuid.NewString()
 	rt := &models.RefreshToken{ID: uuid.New(), ExpiresAt: now.Add(s.ttl), Type: models.RefreshTokenRegular, RefreshTokenHash: HashToken(refresh)}
-	if err := models.InsertUserWithSession(ctx, sqlDB, u, roles, rt); err != nil {
-		return nil, fmt.Errorf("create user and session: %w", err)
+	if _, err := s.batched.newUsers.Do(ctx, &newUser{user: u, roles: roles, session: rt}); err != nil {
+		return nil, err
 	}
+	u.CompleteInsert(roles)
 	return s.issue(s.db.WithContext(ctx), u, rt.ID, refresh, now)
 }
 
@@ -227,27 +231,13 @@ func (s *Service) rotateCurrent(ctx context.Context, presented, hash string) (*I
 	if err != nil {
 		return nil, fmt.Errorf("seal rotated token: %w", err)
 	}
-	sqlDB, err := s.db.DB()
-	if err != nil {
+	// Batched with other refreshes (batched.go); nil: not current.
+	got, err := s.batched.rotations.Do(ctx, rotation{oldHash: hash, newHash: HashToken(next), at: now, expiresAt: now.Add(s.ttl), sealed: sealed})
+	if err != nil || got == nil {
 		return nil, err
 	}
-	// database/sql directly, not GORM: this runs on every refresh, and the
-	// statement is prepared once per connection by pgx.
-	row := sqlDB.QueryRowContext(ctx, rotateCurrentSQL,
-		hash, now, HashToken(next), now.Add(s.ttl), keepGenerations, sealed)
-	var (
-		u         models.User
-		sessionID uuid.UUID
-		roleList  []byte
-	)
-	err = models.ScanUser(row, &u, &sessionID, &roleList)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("rotate refresh token: %w", err)
-	}
-	if err := u.SetRoleList(roleList); err != nil {
+	u, sessionID := got.user, got.sessionID
+	if err := u.SetRoleList(got.roles); err != nil {
 		return nil, err
 	}
 	issued, err := s.issue(s.db.WithContext(ctx), &u, sessionID, next, now)
@@ -255,7 +245,7 @@ func (s *Service) rotateCurrent(ctx context.Context, presented, hash string) (*I
 		// The rotation has committed but its token could not be signed (a
 		// custom-claims function that raised, say): put the presented token
 		// back, so a retry is a plain refresh, not a replay.
-		s.undoRotation(ctx, sqlDB, sessionID, hash, HashToken(next))
+		s.undoRotation(ctx, sessionID, hash, HashToken(next))
 		return nil, err
 	}
 	return issued, nil
@@ -263,8 +253,13 @@ func (s *Service) rotateCurrent(ctx context.Context, presented, hash string) (*I
 
 // undoRotation reverts a committed rotation whose answer could not be made,
 // unless the session has moved on since.
-func (s *Service) undoRotation(ctx context.Context, db *sql.DB, sessionID uuid.UUID, oldHash, newHash string) {
-	_, err := db.ExecContext(ctx, `WITH h AS (
+func (s *Service) undoRotation(ctx context.Context, sessionID uuid.UUID, oldHash, newHash string) {
+	db, err := s.db.DB()
+	if err != nil {
+		s.log.Error("undo refresh rotation", "refresh_token_id", sessionID, "error", err)
+		return
+	}
+	_, err = db.ExecContext(ctx, `WITH h AS (
   DELETE FROM auth.refresh_token_history WHERE token_hash = $2 AND refresh_token_id = $1 RETURNING generation, expires_at
 )
 UPDATE auth.refresh_tokens rt SET refresh_token_hash = $2, generation = h.generation, expires_at = h.expires_at

@@ -27,11 +27,12 @@ DECLARE
   uid uuid;
 BEGIN
   IF TG_OP = 'INSERT' THEN
-    FOR uid IN SELECT DISTINCT n.user_id FROM new_rows n
-      JOIN auth.users u ON u.id = n.user_id
-      WHERE u.xmin <> pg_current_xact_id()::xid
-    LOOP
-      PERFORM pg_notify('auth_sessions_epoch', uid::text);
+    -- One primary-key lookup per user, never a join the planner could turn
+    -- into a scan of auth.users.
+    FOR uid IN SELECT DISTINCT user_id FROM new_rows LOOP
+      IF EXISTS (SELECT 1 FROM auth.users u WHERE u.id = uid AND u.xmin <> pg_current_xact_id()::xid) THEN
+        PERFORM pg_notify('auth_sessions_epoch', uid::text);
+      END IF;
     END LOOP;
   ELSIF TG_OP = 'UPDATE' THEN
     FOR uid IN SELECT user_id FROM old_rows UNION SELECT user_id FROM new_rows LOOP

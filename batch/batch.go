@@ -1,0 +1,184 @@
+// Package batch runs concurrent requests for one kind of statement as a
+// single statement. Each statement PostgreSQL runs costs a round trip, a
+// commit and two process wake-ups whatever it does; on the hot write paths
+// (refresh, anonymous sign-in) that was most of the work, so a statement
+// that writes many rows at once multiplies what a core can do.
+//
+// No request waits for a batch to fill: a free runner takes the first
+// request at once, with whatever else is already queued. An idle server
+// runs every request alone; a loaded one, while its runners are busy,
+// queues requests and runs them together next.
+package batch
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+)
+
+// Exec runs one statement for ins and returns one result per input, in
+// order. The statement must be atomic (all or nothing), so that a batch that
+// fails can be run again one input at a time.
+type Exec[In, Out any] func(ctx context.Context, ins []In) ([]Out, error)
+
+// Runner feeds an Exec from concurrent callers.
+type Runner[In, Out any] struct {
+	exec    Exec[In, Out]
+	max     int
+	timeout time.Duration
+	queue   chan *call[In, Out]
+	stop    chan struct{} // closed by Close: runners finish their statement and exit
+	stopped chan struct{} // closed once they have
+	wg      sync.WaitGroup
+	once    sync.Once
+}
+
+type call[In, Out any] struct {
+	ctx  context.Context
+	in   In
+	done chan result[Out] // buffered: a caller that gave up does not block the runner
+}
+
+type result[Out any] struct {
+	out Out
+	err error
+}
+
+// ErrClosed is returned by Do once the runner is closed.
+var ErrClosed = errors.New("batch: runner closed")
+
+// New starts runners goroutines that each run at most max inputs per
+// statement. Statements run under their own context with timeout, not a
+// caller's: one caller going away must not fail the others in its batch.
+func New[In, Out any](runners, max int, timeout time.Duration, exec Exec[In, Out]) *Runner[In, Out] {
+	r := &Runner[In, Out]{exec: exec, max: max, timeout: timeout,
+		queue: make(chan *call[In, Out], 4*max), stop: make(chan struct{}), stopped: make(chan struct{})}
+	for range runners {
+		r.wg.Add(1)
+		go r.run()
+	}
+	return r
+}
+
+// Do queues in and waits for its result, or for ctx to end.
+func (r *Runner[In, Out]) Do(ctx context.Context, in In) (Out, error) {
+	var zero Out
+	c := &call[In, Out]{ctx: ctx, in: in, done: make(chan result[Out], 1)}
+	select {
+	case r.queue <- c:
+	case <-ctx.Done():
+		return zero, ctx.Err()
+	case <-r.stop:
+		return zero, ErrClosed
+	}
+	select {
+	case res := <-c.done:
+		return res.out, res.err
+	case <-ctx.Done():
+		// The statement may still run and commit; the caller's answer is lost,
+		// as when a client hangs up after a single statement was sent.
+		return zero, ctx.Err()
+	case <-r.stopped:
+		// No runner is left to take it; it may have answered just before.
+		select {
+		case res := <-c.done:
+			return res.out, res.err
+		default:
+			return zero, ErrClosed
+		}
+	}
+}
+
+// Close stops the runners after the statements in flight; queued calls
+// that did not start get ErrClosed.
+func (r *Runner[In, Out]) Close() {
+	r.once.Do(func() {
+		close(r.stop)
+		r.wg.Wait()
+		close(r.stopped)
+		for {
+			select {
+			case c := <-r.queue:
+				c.done <- result[Out]{err: ErrClosed}
+			default:
+				return
+			}
+		}
+	})
+}
+
+func (r *Runner[In, Out]) run() {
+	defer r.wg.Done()
+	calls := make([]*call[In, Out], 0, r.max)
+	ins := make([]In, 0, r.max)
+	for {
+		var first *call[In, Out]
+		select {
+		case first = <-r.queue:
+		case <-r.stop:
+			return
+		}
+		calls = append(calls[:0], first)
+	drain:
+		for len(calls) < r.max {
+			select {
+			case c := <-r.queue:
+				calls = append(calls, c)
+			default:
+				break drain
+			}
+		}
+		// Callers that gave up while queued are not run.
+		live := calls[:0]
+		for _, c := range calls {
+			if err := c.ctx.Err(); err != nil {
+				c.done <- result[Out]{err: err}
+				continue
+			}
+			live = append(live, c)
+		}
+		if len(live) > 0 {
+			r.runBatch(live, ins[:0])
+		}
+		clear(calls[:cap(calls)]) // no references kept to answered calls
+	}
+}
+
+func (r *Runner[In, Out]) runBatch(calls []*call[In, Out], ins []In) {
+	for _, c := range calls {
+		ins = append(ins, c.in)
+	}
+	outs, err := r.execute(ins)
+	if err == nil {
+		for i, c := range calls {
+			c.done <- result[Out]{out: outs[i]}
+		}
+		return
+	}
+	if len(calls) == 1 {
+		calls[0].done <- result[Out]{err: err}
+		return
+	}
+	// The batch wrote nothing: run each input alone, so that one input the
+	// statement refuses (or a deadlock with another batch) fails only its
+	// own caller.
+	for _, c := range calls {
+		outs, err := r.execute([]In{c.in})
+		if err != nil {
+			c.done <- result[Out]{err: err}
+			continue
+		}
+		c.done <- result[Out]{out: outs[0]}
+	}
+}
+
+func (r *Runner[In, Out]) execute(ins []In) ([]Out, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), r.timeout)
+	defer cancel()
+	outs, err := r.exec(ctx, ins)
+	if err == nil && len(outs) != len(ins) {
+		err = errors.New("batch: statement returned a result count unlike its inputs")
+	}
+	return outs, err
+}

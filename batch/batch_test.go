@@ -1,0 +1,170 @@
+package batch
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// recorder is an Exec that doubles its inputs, records each batch, and can
+// be held until released.
+type recorder struct {
+	mu      sync.Mutex
+	batches [][]int
+	hold    chan struct{} // when non-nil, each statement waits for a value
+	started chan struct{} // when non-nil, told when a statement starts
+}
+
+func (r *recorder) exec(_ context.Context, ins []int) ([]int, error) {
+	r.mu.Lock()
+	r.batches = append(r.batches, append([]int(nil), ins...))
+	r.mu.Unlock()
+	if r.started != nil {
+		r.started <- struct{}{}
+	}
+	if r.hold != nil {
+		<-r.hold
+	}
+	outs := make([]int, len(ins))
+	for i, in := range ins {
+		if in < 0 {
+			return nil, errors.New("negative input")
+		}
+		outs[i] = 2 * in
+	}
+	return outs, nil
+}
+
+func (r *recorder) sizes() []int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]int, len(r.batches))
+	for i, b := range r.batches {
+		out[i] = len(b)
+	}
+	return out
+}
+
+func TestIdleCallsRunAlone(t *testing.T) {
+	rec := &recorder{}
+	r := New(2, 8, time.Second, rec.exec)
+	defer r.Close()
+	for i := range 5 {
+		out, err := r.Do(context.Background(), i)
+		require.NoError(t, err)
+		require.Equal(t, 2*i, out)
+	}
+	require.Equal(t, []int{1, 1, 1, 1, 1}, rec.sizes(), "no call waits for company")
+}
+
+// While the only runner is busy, calls queue; the next statement takes them
+// all (up to max), and every caller gets its own result.
+func TestQueuedCallsRunTogether(t *testing.T) {
+	rec := &recorder{hold: make(chan struct{}), started: make(chan struct{}, 10)}
+	r := New(1, 4, time.Second, rec.exec)
+	defer r.Close()
+
+	results := make([]int, 7)
+	var wg sync.WaitGroup
+	do := func(i int) {
+		defer wg.Done()
+		out, err := r.Do(context.Background(), i)
+		require.NoError(t, err)
+		results[i] = out
+	}
+	wg.Add(1)
+	go do(0)
+	<-rec.started // the first statement runs, alone
+	for i := 1; i < 7; i++ {
+		wg.Add(1)
+		go do(i)
+	}
+	require.Eventually(t, func() bool { return len(r.queue) == 6 }, time.Second, time.Millisecond)
+	for range 3 {
+		rec.hold <- struct{}{}
+	}
+	wg.Wait()
+	require.Equal(t, []int{1, 4, 2}, rec.sizes(), "then at most max at a time")
+	require.Equal(t, []int{0, 2, 4, 6, 8, 10, 12}, results)
+}
+
+// A batch the statement refuses is run again input by input: only the
+// input at fault fails.
+func TestFailedBatchIsRetriedAlone(t *testing.T) {
+	rec := &recorder{hold: make(chan struct{}), started: make(chan struct{}, 10)}
+	r := New(1, 8, time.Second, rec.exec)
+	defer r.Close()
+	var wg sync.WaitGroup
+	errs := map[int]error{}
+	var mu sync.Mutex
+	do := func(i int) {
+		defer wg.Done()
+		_, err := r.Do(context.Background(), i)
+		mu.Lock()
+		errs[i] = err
+		mu.Unlock()
+	}
+	wg.Add(1)
+	go do(100)
+	<-rec.started
+	for _, i := range []int{1, -1, 2} {
+		wg.Add(1)
+		go do(i)
+	}
+	require.Eventually(t, func() bool { return len(r.queue) == 3 }, time.Second, time.Millisecond)
+	go func() {
+		for range 5 {
+			rec.hold <- struct{}{}
+		}
+	}()
+	wg.Wait()
+	require.NoError(t, errs[100])
+	require.NoError(t, errs[1])
+	require.NoError(t, errs[2])
+	require.EqualError(t, errs[-1], "negative input")
+	require.Equal(t, []int{1, 3, 1, 1, 1}, rec.sizes())
+}
+
+func TestCallerThatGaveUpIsNotRun(t *testing.T) {
+	rec := &recorder{hold: make(chan struct{}), started: make(chan struct{}, 10)}
+	r := New(1, 8, time.Second, rec.exec)
+	defer r.Close()
+	go func() { _, _ = r.Do(context.Background(), 1) }()
+	<-rec.started
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() { _, err := r.Do(ctx, 2); errc <- err }()
+	require.Eventually(t, func() bool { return len(r.queue) == 1 }, time.Second, time.Millisecond)
+	cancel()
+	require.ErrorIs(t, <-errc, context.Canceled)
+	rec.hold <- struct{}{}
+	out, err := func() (int, error) {
+		go func() { <-rec.started; rec.hold <- struct{}{} }()
+		return r.Do(context.Background(), 3)
+	}()
+	require.NoError(t, err)
+	require.Equal(t, 6, out)
+	require.Equal(t, []int{1, 1}, rec.sizes(), "the cancelled call never reached the statement")
+}
+
+func TestWrongResultCountIsAnError(t *testing.T) {
+	r := New(1, 8, time.Second, func(_ context.Context, ins []int) ([]int, error) { return nil, nil })
+	defer r.Close()
+	_, err := r.Do(context.Background(), 1)
+	require.Error(t, err)
+}
+
+func TestClose(t *testing.T) {
+	rec := &recorder{}
+	r := New(2, 8, time.Second, rec.exec)
+	_, err := r.Do(context.Background(), 1)
+	require.NoError(t, err)
+	r.Close()
+	r.Close() // idempotent
+	_, err = r.Do(context.Background(), 2)
+	require.ErrorIs(t, err, ErrClosed)
+}

@@ -1,0 +1,202 @@
+package session
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"runtime"
+	"sort"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/hasura-auth-go/auth/batch"
+	"github.com/hasura-auth-go/auth/models"
+)
+
+// The statements that run on every refresh and every anonymous sign-in run
+// batched (package batch): under load, many callers' work goes to
+// PostgreSQL at once, as one implicit transaction: one round trip, one
+// commit and one wake-up for all of them, the costs that were most of each
+// call's. Rotations are sent as a pipeline of the one-token statement, each
+// with its plan, row locks and answer; new users as one multi-row statement.
+// If any part fails, nothing is committed and the runner runs each caller's
+// part again alone.
+
+// batchRunners is how many batches of each kind may be in flight at
+// once. Fewer means larger batches; two keep PostgreSQL busy while the
+// previous batch's answers are handed out.
+func batchRunners() int { return max(2, runtime.GOMAXPROCS(0)) }
+
+const (
+	maxBatch     = 64
+	batchTimeout = 30 * time.Second
+)
+
+type batched struct {
+	rotations *batch.Runner[rotation, *rotated]
+	newUsers  *batch.Runner[*newUser, struct{}]
+}
+
+func newBatched(db *sql.DB) *batched {
+	return &batched{
+		rotations: batch.New(batchRunners(), maxBatch, batchTimeout, func(ctx context.Context, in []rotation) ([]*rotated, error) {
+			return rotateBatch(ctx, db, in)
+		}),
+		newUsers: batch.New(batchRunners(), maxBatch, batchTimeout, func(ctx context.Context, in []*newUser) ([]struct{}, error) {
+			return make([]struct{}, len(in)), insertUsersBatch(ctx, db, in)
+		}),
+	}
+}
+
+func (b *batched) close() {
+	b.rotations.Close()
+	b.newUsers.Close()
+}
+
+// withConn runs fn on one pgx connection of db's pool.
+func withConn(ctx context.Context, db *sql.DB, fn func(*pgx.Conn) error) error {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("batch: driver connection is %T, not pgx", dc)
+		}
+		return fn(c.Conn())
+	})
+}
+
+// pipeline sends b on one connection of db and hands its results to read.
+func pipeline(ctx context.Context, db *sql.DB, b *pgx.Batch, read func(pgx.BatchResults) error) error {
+	return withConn(ctx, db, func(c *pgx.Conn) error {
+		br := c.SendBatch(ctx, b)
+		err := read(br)
+		if cerr := br.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	})
+}
+
+// rotation is one refresh's rotateCurrentSQL: the presented token's hash,
+// the time it was read at, and what replaces it.
+type rotation struct {
+	oldHash, newHash string
+	at, expiresAt    time.Time
+	sealed           []byte
+}
+
+// rotated is what a rotation found: the session and its active user.
+type rotated struct {
+	sessionID uuid.UUID
+	user      models.User
+	roles     []byte
+}
+
+// rotateBatch rotates every input whose token is current; the others get
+// nil and their callers look closer (Refresh's slow path). Statements run in
+// the order of their hashes, so that two pipelines lock the rows they share
+// in the same order and never wait on each other in a cycle. A token
+// presented twice in one pipeline is rotated by the first statement; the
+// second finds it retired, as if it had come a moment later.
+func rotateBatch(ctx context.Context, db *sql.DB, in []rotation) ([]*rotated, error) {
+	order := make([]int, len(in))
+	for i := range order {
+		order[i] = i
+	}
+	sort.Slice(order, func(a, b int) bool { return in[order[a]].oldHash < in[order[b]].oldHash })
+	b := &pgx.Batch{}
+	for _, i := range order {
+		r := in[i]
+		b.Queue(rotateCurrentSQL, r.oldHash, r.at, r.newHash, r.expiresAt, keepGenerations, r.sealed)
+	}
+	out := make([]*rotated, len(in))
+	err := pipeline(ctx, db, b, func(br pgx.BatchResults) error {
+		for _, i := range order {
+			var got rotated
+			err := models.ScanUser(br.QueryRow(), &got.user, &got.sessionID, &got.roles)
+			if errors.Is(err, pgx.ErrNoRows) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			out[i] = &got
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("rotate refresh tokens: %w", err)
+	}
+	return out, nil
+}
+
+// newUser is one anonymous sign-in: a user, their roles and first session.
+type newUser struct {
+	user    *models.User
+	roles   []string
+	session *models.RefreshToken
+}
+
+// insertUsersSQL writes users ($1-$7), their roles ($8-$11) and first
+// sessions ($12-$15, with $1 and $2) as one statement: the rows of a whole
+// batch pass each foreign-key check and the commit once. Unlike a rotation,
+// it reads no table, so its plan cannot go wrong as tables grow.
+const insertUsersSQL = `WITH u AS (
+  INSERT INTO auth.users (id, created_at, updated_at, last_seen, display_name, locale, default_role, is_anonymous, metadata)
+  SELECT id, at, at, at, display_name, locale, default_role, is_anonymous, metadata::jsonb
+  FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::bool[], $7::text[])
+    AS t(id, at, display_name, locale, default_role, is_anonymous, metadata)
+), r AS (
+  INSERT INTO auth.user_roles (id, created_at, user_id, role)
+  SELECT * FROM unnest($8::uuid[], $9::timestamptz[], $10::uuid[], $11::text[])
+)
+INSERT INTO auth.refresh_tokens (id, created_at, expires_at, user_id, type, refresh_token_hash)
+SELECT * FROM unnest($12::uuid[], $2::timestamptz[], $13::timestamptz[], $1::uuid[], $14::text[], $15::text[])`
+
+func insertUsersBatch(ctx context.Context, db *sql.DB, in []*newUser) error {
+	n := len(in)
+	var (
+		ids, sessionIDs      = make([]uuid.UUID, n), make([]uuid.UUID, n)
+		ats, expiries        = make([]time.Time, n), make([]time.Time, n)
+		names, locales, defs = make([]string, n), make([]string, n), make([]string, n)
+		anonymous            = make([]bool, n)
+		metadata             = make([]*string, n)
+		types, hashes        = make([]string, n), make([]string, n)
+		roleIDs, roleUsers   []uuid.UUID
+		roleAts              []time.Time
+		roleNames            []string
+	)
+	for i, nu := range in {
+		u, rt := nu.user, nu.session
+		ids[i], ats[i], names[i], locales[i], defs[i], anonymous[i] = u.ID, u.CreatedAt, u.DisplayName, u.Locale, u.DefaultRole, u.IsAnonymous
+		meta, err := u.Metadata.Value()
+		if err != nil {
+			return err
+		}
+		if s, ok := meta.(string); ok {
+			metadata[i] = &s
+		}
+		sessionIDs[i], expiries[i], types[i], hashes[i] = rt.ID, rt.ExpiresAt, rt.Type, rt.RefreshTokenHash
+		for _, r := range nu.roles {
+			roleIDs, roleAts = append(roleIDs, uuid.New()), append(roleAts, u.CreatedAt)
+			roleUsers, roleNames = append(roleUsers, u.ID), append(roleNames, r)
+		}
+	}
+	err := withConn(ctx, db, func(c *pgx.Conn) error {
+		_, err := c.Exec(ctx, insertUsersSQL, ids, ats, names, locales, defs, anonymous, metadata,
+			roleIDs, roleAts, roleUsers, roleNames, sessionIDs, expiries, types, hashes)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("create users and sessions: %w", err)
+	}
+	return nil
+}
