@@ -163,6 +163,9 @@ func (h *Handlers) requestLog(c *gin.Context) {
 		c.Request.Header.Set("X-Forwarded-For", strings.Join(xff, ", "))
 	}
 	c.Next()
+	if !h.log.Enabled(c.Request.Context(), slog.LevelInfo) {
+		return // AUTH_LOG_LEVEL above info: not even the attributes (ClientIP parses headers)
+	}
 	h.log.LogAttrs(c.Request.Context(), slog.LevelInfo, "request",
 		slog.String("request_id", id),
 		slog.String("method", c.Request.Method),

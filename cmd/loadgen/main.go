@@ -36,6 +36,13 @@ type config struct {
 }
 
 func main() {
+	if os.Getenv(emptyServerEnv) != "" {
+		if err := serveEmpty(); err != nil {
+			fmt.Fprintln(os.Stderr, "loadgen empty server:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	var c config
 	flag.StringVar(&c.url, "url", "http://127.0.0.1:4000/v1", "base URL of the auth API (with its prefix)")
 	flag.StringVar(&c.scenario, "scenario", "verify", "one of "+strings.Join(scenarioNames(), ", "))
@@ -92,6 +99,15 @@ func run(c config) error {
 		}
 		res.ceilingName, res.ceilingRate = name, rate
 	}
+	if c.ceiling && sc.probe != nil {
+		p, err := sc.probe(cl)
+		if err != nil {
+			return fmt.Errorf("http floor: %w", err)
+		}
+		if res.floorRate, err = httpFloor(c, cl, p, 5*time.Second); err != nil {
+			return fmt.Errorf("http floor: %w", err)
+		}
+	}
 	res.print(os.Stdout, c.jsonOut)
 	return nil
 }
@@ -111,6 +127,7 @@ type result struct {
 	serverRSS   int64
 	ceilingName string
 	ceilingRate float64
+	floorRate   float64 // the empty HTTP server's rate for the same request (floor.go)
 }
 
 // drive runs every worker in a loop until d has passed.
@@ -195,14 +212,17 @@ func (r *result) print(w *os.File, asJSON bool) {
 		statuses = append(statuses, fmt.Sprintf("%d:%d", s, n))
 	}
 	sort.Strings(statuses)
-	ratio := 0.0
+	ratio, floorRatio := 0.0, 0.0
 	if r.ceilingRate > 0 {
 		ratio = r.rate() / r.ceilingRate
 	}
+	if r.floorRate > 0 {
+		floorRatio = r.rate() / r.floorRate
+	}
 	if asJSON {
-		fmt.Fprintf(w, `{"scenario":%q,"c":%d,"requests":%d,"rate":%.1f,"p50_ms":%.2f,"p90_ms":%.2f,"p99_ms":%.2f,"errors":%d,"statuses":%q,"server_cpu_s":%.2f,"client_cpu_s":%.2f,"server_rss_mb":%.1f,"ceiling":%q,"ceiling_rate":%.1f,"ratio":%.3f}`+"\n",
+		fmt.Fprintf(w, `{"scenario":%q,"c":%d,"requests":%d,"rate":%.1f,"p50_ms":%.2f,"p90_ms":%.2f,"p99_ms":%.2f,"errors":%d,"statuses":%q,"server_cpu_s":%.2f,"client_cpu_s":%.2f,"server_rss_mb":%.1f,"ceiling":%q,"ceiling_rate":%.1f,"ratio":%.3f,"http_floor_rate":%.1f,"http_floor_ratio":%.3f}`+"\n",
 			r.scenario, r.concurrency, len(r.latencies), r.rate(), ms(r.percentile(50)), ms(r.percentile(90)), ms(r.percentile(99)),
-			r.errors(), strings.Join(statuses, " "), r.serverCPU, r.clientCPU, float64(r.serverRSS)/(1<<20), r.ceilingName, r.ceilingRate, ratio)
+			r.errors(), strings.Join(statuses, " "), r.serverCPU, r.clientCPU, float64(r.serverRSS)/(1<<20), r.ceilingName, r.ceilingRate, ratio, r.floorRate, floorRatio)
 		return
 	}
 	fmt.Fprintf(w, "scenario %s, %d workers, %.1fs\n", r.scenario, r.concurrency, r.elapsed.Seconds())
@@ -215,6 +235,9 @@ func (r *result) print(w *os.File, asJSON bool) {
 	fmt.Fprintf(w, "  loadgen   %.2f CPU s (%.2f cores)\n", r.clientCPU, r.clientCPU/r.elapsed.Seconds())
 	if r.ceilingRate > 0 {
 		fmt.Fprintf(w, "  ceiling   %s: %.1f/s; ratio %.0f%%\n", r.ceilingName, r.ceilingRate, 100*ratio)
+	}
+	if r.floorRate > 0 {
+		fmt.Fprintf(w, "  floor     empty HTTP server, same request and answer: %.1f/s; ratio %.0f%%\n", r.floorRate, 100*floorRatio)
 	}
 }
 

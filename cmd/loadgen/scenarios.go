@@ -99,6 +99,19 @@ func (c *client) signUp(email string) (*session, error) {
 type scenario struct {
 	setup   func(ctx context.Context, c *client, i int) (worker, error)
 	ceiling func(ctx context.Context, cfg config, c *client) (string, float64, error)
+	// probe, when set, is the scenario's request for the HTTP floor (floor.go).
+	probe func(c *client) (probe, error)
+}
+
+// bearerProbe is method path with the shared user's access token.
+func bearerProbe(method, path string) func(c *client) (probe, error) {
+	return func(c *client) (probe, error) {
+		_, s, err := sharedUser(c)
+		if err != nil {
+			return probe{}, err
+		}
+		return probe{method: method, path: path, headers: []string{"Authorization", bearerHeader(s.AccessToken)}}, nil
+	}
 }
 
 var shared struct {
@@ -185,6 +198,7 @@ var scenarios = map[string]scenario{
 			return func(context.Context) (int, error) { return cn.do(req, nil) }, nil
 		},
 		ceiling: verifyCeiling,
+		probe:   bearerProbe(http.MethodPost, "/token/verify"),
 	},
 	"user": {
 		setup: func(_ context.Context, c *client, _ int) (worker, error) {
@@ -197,6 +211,7 @@ var scenarios = map[string]scenario{
 			return func(context.Context) (int, error) { return cn.do(req, nil) }, nil
 		},
 		ceiling: verifyCeiling,
+		probe:   bearerProbe(http.MethodGet, "/user"),
 	},
 	"anonymous": {setup: func(_ context.Context, c *client, _ int) (worker, error) {
 		cn := c.conn()
