@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -174,14 +175,11 @@ var scenarios = map[string]scenario{
 				if err != nil || status != http.StatusOK {
 					return status, err
 				}
-				var next session
-				if err := json.Unmarshal(cn.body, &next); err != nil {
+				next, err := refreshTokenOf(cn.body)
+				if err != nil {
 					return status, err
 				}
-				if next.RefreshToken == "" {
-					return status, errors.New("refresh answered 200 without a refresh token")
-				}
-				tok = next.RefreshToken
+				tok = next
 				return status, nil
 			}, nil
 		},
@@ -218,6 +216,28 @@ var scenarios = map[string]scenario{
 		req := cn.prepare(http.MethodPost, "/signin/anonymous")
 		return func(context.Context) (int, error) { return cn.do(req, nil) }, nil
 	}},
+}
+
+// refreshTokenOf finds the refreshToken of a session answer. Decoding the
+// whole session (user, access token) was a quarter of the load generator's
+// CPU in the refresh scenario; a token is a uuid, so the common shape is
+// read directly and anything else is decoded properly.
+func refreshTokenOf(body []byte) (string, error) {
+	const key = `"refreshToken":"`
+	if i := bytes.Index(body, []byte(key)); i >= 0 && bytes.Count(body, []byte(`"refreshToken"`)) == 1 {
+		rest := body[i+len(key):]
+		if j := bytes.IndexByte(rest, '"'); j == 36 && bytes.IndexByte(rest[:j], '\\') < 0 {
+			return string(rest[:j]), nil
+		}
+	}
+	var s session
+	if err := json.Unmarshal(body, &s); err != nil {
+		return "", err
+	}
+	if s.RefreshToken == "" {
+		return "", errors.New("refresh answered 200 without a refresh token")
+	}
+	return s.RefreshToken, nil
 }
 
 func scenarioNames() []string {
