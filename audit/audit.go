@@ -299,33 +299,41 @@ func (r *Recorder) enqueue(x row) {
 	}
 }
 
-// run writes whatever is queued: it waits for one row, then takes what else
-// is already waiting (up to the batch size), so batches grow with load and
-// a lone event is written at once.
+// run writes what is queued in batches: it waits for one row, then for at
+// most linger (or until the batch is full, or a Flush asks) for others, so
+// that a stream of sign-ins costs a few INSERTs and commits a second rather
+// than one each; these events were already only in memory until written.
 func (r *Recorder) run() {
 	defer close(r.done)
 	var marks []flushMark
 	buf := make([]row, 0, r.batch)
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
 	for first := range r.queue {
 		buf, marks = r.add(buf[:0], marks[:0], first)
-	drain:
-		for len(buf) < r.batch {
+		timer.Reset(linger)
+	collect:
+		for len(buf) < r.batch && len(marks) == 0 {
 			select {
 			case x, ok := <-r.queue:
 				if !ok {
-					break drain
+					break collect
 				}
 				buf, marks = r.add(buf, marks, x)
-			default:
-				break drain
+			case <-timer.C:
+				break collect
 			}
 		}
+		timer.Stop()
 		r.write(buf)
 		for _, m := range marks {
 			close(m)
 		}
 	}
 }
+
+// linger is how long a queued event may wait for others to share its INSERT.
+const linger = 100 * time.Millisecond
 
 func (r *Recorder) add(buf []row, marks []flushMark, x any) ([]row, []flushMark) {
 	switch v := x.(type) {

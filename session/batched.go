@@ -163,14 +163,16 @@ SELECT * FROM unnest($12::uuid[], $2::timestamptz[], $13::timestamptz[], $1::uui
 
 func insertUsersBatch(ctx context.Context, db *sql.DB, in []*newUser) error {
 	n := len(in)
+	// uuids as [16]byte: pgx encodes those directly, where uuid.UUID goes
+	// through its driver.Valuer string, element by element.
 	var (
-		ids, sessionIDs      = make([]uuid.UUID, n), make([]uuid.UUID, n)
+		ids, sessionIDs      = make([][16]byte, n), make([][16]byte, n)
 		ats, expiries        = make([]time.Time, n), make([]time.Time, n)
 		names, locales, defs = make([]string, n), make([]string, n), make([]string, n)
 		anonymous            = make([]bool, n)
 		metadata             = make([]*string, n)
 		types, hashes        = make([]string, n), make([]string, n)
-		roleIDs, roleUsers   []uuid.UUID
+		roleIDs, roleUsers   [][16]byte
 		roleAts              []time.Time
 		roleNames            []string
 	)
