@@ -122,9 +122,9 @@ func FuzzReadResponse(f *testing.F) {
 func TestRefreshTokenOf(t *testing.T) {
 	const tok = "0f8fad5b-d9cb-469f-a165-70867728950e"
 	cases := map[string]string{
-		`{"accessToken":"a","refreshToken":"` + tok + `","user":{}}`:     tok,
-		`{"refreshToken" : "` + tok + `"}`:                               tok, // spaced: decoded properly
-		`{"user":{"refreshToken":"x"},"refreshToken":"` + tok + `"}`:     tok, // two keys: decoded properly
+		`{"accessToken":"a","refreshToken":"` + tok + `","user":{}}`:    tok,
+		`{"refreshToken" : "` + tok + `"}`:                              tok, // spaced: decoded properly
+		`{"user":{"refreshToken":"x"},"refreshToken":"` + tok + `"}`:    tok, // two keys: decoded properly
 		`{"refreshTokenId":"i","refreshToken":"` + tok + `","other":1}`: tok,
 	}
 	for body, want := range cases {
