@@ -186,3 +186,18 @@ func TestHotPathsSendNoUserNotifications(t *testing.T) {
 		}
 	}
 }
+
+// Requests to no route write nothing and leave the cache as it is.
+func TestUnknownRoutesKeepTheProfileCache(t *testing.T) {
+	e := newEnv(t, nil)
+	e.waitForNotifications()
+	s := e.signUp(email(t), map[string]any{"displayName": "Before"})
+	require.Equal(t, "Before", e.getUser(s.AccessToken).DisplayName)
+	e.silenceUserNotifications()
+	require.NoError(t, e.db().Exec(`UPDATE auth.users SET display_name = 'Unannounced' WHERE id = ?`, s.User.ID).Error)
+	require.Equal(t, 404, e.do("POST", "/v1/no/such/route", map[string]any{}).Status)
+	require.Equal(t, "Before", e.getUser(s.AccessToken).DisplayName, "still cached")
+	// A route that may write empties it.
+	require.Equal(t, 401, e.do("POST", "/v1/user/mfa", map[string]any{"code": "1", "activeMfaType": "totp"}).Status)
+	require.Equal(t, "Unannounced", e.getUser(s.AccessToken).DisplayName)
+}
