@@ -11,24 +11,23 @@ import (
 // into the values encoding/json gives an `any` with UseNumber: map[string]any,
 // []any, string, json.Number, bool and nil, with the same verdicts (invalid
 // UTF-8 and lone surrogates become U+FFFD, a repeated key keeps its last
-// value, nesting is bounded as encoding/json bounds it). With noDuplicates,
-// an object that repeats a key at any depth is errDuplicateKey.
+// value, nesting is bounded as encoding/json bounds it). dup reports an
+// object that repeats a key at any depth, found in the same pass.
 //
 // It exists because every Bearer request decodes a JWT header and payload:
 // encoding/json's reflection and buffering were a quarter of the CPU of
 // POST /token/verify. FuzzParseJSON checks it against encoding/json.
-func parseJSON(data []byte, noDuplicates bool) (any, error) {
-	p := jsonParser{data: data, noDup: noDuplicates}
+func parseJSON(data []byte) (v any, dup bool, err error) {
+	p := jsonParser{data: data}
 	p.skipSpace()
-	v, err := p.value(0)
-	if err != nil {
-		return nil, err
+	if v, err = p.value(0); err != nil {
+		return nil, false, err
 	}
 	p.skipSpace()
 	if p.i != len(p.data) {
-		return nil, errTrailingData
+		return nil, false, errTrailingData
 	}
-	return v, nil
+	return v, p.dup, nil
 }
 
 var (
@@ -41,10 +40,10 @@ var (
 const maxJSONDepth = 10000
 
 type jsonParser struct {
-	data  []byte
-	i     int
-	noDup bool
-	buf   []byte // scratch for strings with escapes
+	data []byte
+	i    int
+	dup  bool   // an object repeated a key
+	buf  []byte // scratch for strings with escapes
 }
 
 func (p *jsonParser) skipSpace() {
@@ -118,25 +117,12 @@ func (p *jsonParser) object(depth int) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if p.noDup {
-			if _, seen := m[k]; seen {
-				return nil, errDuplicateKey
-			}
+		if _, seen := m[k]; seen {
+			p.dup = true
 		}
 		m[k] = v
-		p.skipSpace()
-		if p.i >= len(p.data) {
-			return nil, errSyntax
-		}
-		switch p.data[p.i] {
-		case ',':
-			p.i++
-			p.skipSpace()
-		case '}':
-			p.i++
-			return m, nil
-		default:
-			return nil, errSyntax
+		if done, err := p.next('}'); done || err != nil {
+			return m, err
 		}
 	}
 }
@@ -158,21 +144,29 @@ func (p *jsonParser) array(depth int) (any, error) {
 			return nil, err
 		}
 		a = append(a, v)
-		p.skipSpace()
-		if p.i >= len(p.data) {
-			return nil, errSyntax
-		}
-		switch p.data[p.i] {
-		case ',':
-			p.i++
-			p.skipSpace()
-		case ']':
-			p.i++
-			return a, nil
-		default:
-			return nil, errSyntax
+		if done, err := p.next(']'); done || err != nil {
+			return a, err
 		}
 	}
+}
+
+// next reads what follows a member or element: ',' (another comes) or
+// closing (the object or array ends).
+func (p *jsonParser) next(closing byte) (done bool, err error) {
+	p.skipSpace()
+	if p.i >= len(p.data) {
+		return false, errSyntax
+	}
+	switch p.data[p.i] {
+	case ',':
+		p.i++
+		p.skipSpace()
+		return false, nil
+	case closing:
+		p.i++
+		return true, nil
+	}
+	return false, errSyntax
 }
 
 // number checks the JSON grammar -?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)? and

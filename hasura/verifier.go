@@ -243,8 +243,6 @@ func (v *Verifier) Verify(token string, roleHeader string) (*Claims, error) {
 	}, nil
 }
 
-// plainNumbers converts json.Number to float64 as encoding/json would, keeping
-// json.Number only for values a float64 cannot hold.
 // firstNonString reports the first (in key order, for stable messages) session
 // variable that is not a string.
 func firstNonString(hc map[string]any) *Error {
@@ -256,8 +254,10 @@ func firstNonString(hc map[string]any) *Error {
 	return nil
 }
 
-// It converts maps and slices in place: the payload was decoded for this
-// verification alone, and nothing else holds its numbers.
+// plainNumbers converts json.Number to float64 as encoding/json would, keeping
+// json.Number only for values a float64 cannot hold. It converts maps and
+// slices in place: the payload was decoded for this verification alone, and
+// nothing else holds its numbers.
 func plainNumbers(v any) any {
 	switch x := v.(type) {
 	case json.Number:
@@ -499,14 +499,11 @@ func decodeHeader(raw []byte, err error, strict bool) (alg string, dup bool, _ e
 }
 
 // decodeJSONObject decodes exactly one JSON value that must be an object or
-// null (nil map, no error), numbers as json.Number. With strict, a repeated
-// key sets dup and the text is decoded again as if it were not strict.
+// null (nil map, no error), numbers as json.Number. With strict, dup reports
+// a key repeated at any depth (the last value is kept, as without strict).
 func decodeJSONObject(data []byte, strict bool) (m map[string]any, dup bool, err error) {
-	v, err := parseJSON(data, strict)
-	if errors.Is(err, errDuplicateKey) {
-		dup = true
-		v, err = parseJSON(data, false)
-	}
+	v, dup, err := parseJSON(data)
+	dup = dup && strict
 	if err != nil {
 		return nil, false, err
 	}
@@ -744,7 +741,7 @@ func (v *Verifier) hasuraClaims(payload map[string]any) (map[string]any, *Error)
 func sessionClaims(obj map[string]any) map[string]any {
 	hc := make(map[string]any, len(obj))
 	for k, val := range obj {
-		lk := lowerASCIIFast(k)
+		lk := strings.ToLower(k) // no allocation when already lower case
 		if !strings.HasPrefix(lk, sessionPrefix) {
 			continue
 		}
@@ -760,17 +757,6 @@ func sessionClaims(obj map[string]any) map[string]any {
 		hc[lk] = val
 	}
 	return hc
-}
-
-// lowerASCIIFast is strings.ToLower, without its allocation when k is
-// already lower case (as every issuer writes session variables).
-func lowerASCIIFast(k string) string {
-	for i := 0; i < len(k); i++ {
-		if c := k[i]; ('A' <= c && c <= 'Z') || c >= 0x80 {
-			return strings.ToLower(k)
-		}
-	}
-	return k
 }
 
 func (v *Verifier) mappedClaims(payload map[string]any) (map[string]any, *Error) {
