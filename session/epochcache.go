@@ -50,14 +50,12 @@ func (s *Service) Subscribe(sub Subscriber) { s.subscribers = append(s.subscribe
 func (s *Service) NotificationsLive() bool { return s.epochs.Live() }
 
 func (s *Service) forget(id uuid.UUID) {
-	s.epochs.Forget(id)
 	for _, sub := range s.subscribers {
 		sub.Forget(id)
 	}
 }
 
 func (s *Service) reset(live bool) {
-	s.epochs.Reset(live)
 	for _, sub := range s.subscribers {
 		sub.Reset(live)
 	}

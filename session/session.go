@@ -31,7 +31,7 @@ type Service struct {
 	reuseWindow time.Duration
 	log         *slog.Logger
 	epochs      *epochCache
-	subscribers []Subscriber // fed with epochs by the LISTEN connection
+	subscribers []Subscriber // what the LISTEN connection feeds: epochs first, then Subscribe's
 	batched     *batched     // the hot statements (batched.go)
 }
 
@@ -54,8 +54,9 @@ func New(o Options) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
+	epochs := newEpochCache()
 	return &Service{db: o.DB, tokens: o.Tokens, now: o.Now, ttl: o.TTL, reuseWindow: o.ReuseWindow, log: o.Log,
-		epochs: newEpochCache(), batched: newBatched(sqlDB)}, nil
+		epochs: epochs, subscribers: []Subscriber{epochs}, batched: newBatched(sqlDB)}, nil
 }
 
 // Close stops the batch runners, after the statements they are running;

@@ -2,12 +2,12 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"strings"
@@ -71,7 +71,7 @@ func httpFloor(cfg config, cl *client, p probe, d time.Duration) (float64, error
 	}
 	cmd := exec.Command(self)
 	cmd.Env = append(os.Environ(), emptyServerEnv+"=1")
-	cmd.Stdin = strings.NewReader(string(answer))
+	cmd.Stdin = bytes.NewReader(answer)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return 0, err
@@ -88,7 +88,7 @@ func httpFloor(cfg config, cl *client, p probe, d time.Duration) (float64, error
 	// Same path prefix as the real server, so that requests are byte for byte alike.
 	target := *cl.target
 	target.Scheme, target.Host = "http", strings.TrimSpace(addr)
-	floor := &client{target: &url.URL{Scheme: target.Scheme, Host: target.Host, Path: target.Path}, timeout: cl.timeout}
+	floor := &client{target: &target, timeout: cl.timeout}
 	workers := make([]worker, cfg.concurrency)
 	for i := range workers {
 		c := floor.conn()

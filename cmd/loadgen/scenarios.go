@@ -104,14 +104,28 @@ type scenario struct {
 	probe func(c *client) (probe, error)
 }
 
-// bearerProbe is method path with the shared user's access token.
-func bearerProbe(method, path string) func(c *client) (probe, error) {
-	return func(c *client) (probe, error) {
+// bearerScenario sends method path with the shared user's access token;
+// its ceilings are the in-process verification rate and the HTTP floor.
+func bearerScenario(method, path string) scenario {
+	probeOf := func(c *client) (probe, error) {
 		_, s, err := sharedUser(c)
 		if err != nil {
 			return probe{}, err
 		}
 		return probe{method: method, path: path, headers: []string{"Authorization", bearerHeader(s.AccessToken)}}, nil
+	}
+	return scenario{
+		setup: func(_ context.Context, c *client, _ int) (worker, error) {
+			p, err := probeOf(c)
+			if err != nil {
+				return nil, err
+			}
+			cn := c.conn()
+			req := cn.prepare(p.method, p.path, p.headers...)
+			return func(context.Context) (int, error) { return cn.do(req, nil) }, nil
+		},
+		ceiling: verifyCeiling,
+		probe:   probeOf,
 	}
 }
 
@@ -185,32 +199,8 @@ var scenarios = map[string]scenario{
 		},
 		ceiling: sqlCeiling,
 	},
-	"verify": {
-		setup: func(_ context.Context, c *client, _ int) (worker, error) {
-			_, s, err := sharedUser(c)
-			if err != nil {
-				return nil, err
-			}
-			cn := c.conn()
-			req := cn.prepare(http.MethodPost, "/token/verify", "Authorization", bearerHeader(s.AccessToken))
-			return func(context.Context) (int, error) { return cn.do(req, nil) }, nil
-		},
-		ceiling: verifyCeiling,
-		probe:   bearerProbe(http.MethodPost, "/token/verify"),
-	},
-	"user": {
-		setup: func(_ context.Context, c *client, _ int) (worker, error) {
-			_, s, err := sharedUser(c)
-			if err != nil {
-				return nil, err
-			}
-			cn := c.conn()
-			req := cn.prepare(http.MethodGet, "/user", "Authorization", bearerHeader(s.AccessToken))
-			return func(context.Context) (int, error) { return cn.do(req, nil) }, nil
-		},
-		ceiling: verifyCeiling,
-		probe:   bearerProbe(http.MethodGet, "/user"),
-	},
+	"verify": bearerScenario(http.MethodPost, "/token/verify"),
+	"user":   bearerScenario(http.MethodGet, "/user"),
 	"anonymous": {setup: func(_ context.Context, c *client, _ int) (worker, error) {
 		cn := c.conn()
 		req := cn.prepare(http.MethodPost, "/signin/anonymous")
