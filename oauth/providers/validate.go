@@ -112,7 +112,7 @@ type validator struct {
 }
 
 func (v *validator) fail(field any, format string, args ...any) {
-	v.errs = append(v.errs, fmt.Errorf("%s: "+format, append([]any{v.names[field]}, args...)...))
+	v.errs = append(v.errs, fmt.Errorf("%s "+format, append([]any{v.names[field]}, args...)...))
 }
 
 // oauth2 checks an enabled OAuth 2.0 provider's common settings.
