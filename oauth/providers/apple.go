@@ -29,11 +29,7 @@ func newApple(c Apple, check *idTokenCheck, secret *appleSecret, d deps) Provide
 	p.authParams = []oauth2.AuthCodeOption{oauth2.SetAuthURLParam("response_mode", "form_post")}
 	p.clientSecret = secret.sign
 	p.profile = func(ctx context.Context, tok *oauth2.Token, cb Callback, pending Pending) (Profile, error) {
-		raw := idTokenOf(tok)
-		if raw == "" {
-			return Profile{}, newError(p.name, StageExchange, ErrBadResponse, errors.New("the token response has no id_token"))
-		}
-		claims, err := check.verifyWithNonce(ctx, raw, pending.Nonce)
+		claims, err := check.fromTokenResponse(ctx, tok, pending.Nonce)
 		if err != nil {
 			return Profile{}, err
 		}

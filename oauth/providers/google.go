@@ -2,7 +2,6 @@ package providers
 
 import (
 	"context"
-	"errors"
 	"slices"
 
 	"golang.org/x/oauth2"
@@ -22,11 +21,7 @@ func newGoogle(c Google, check *idTokenCheck, d deps) Provider {
 		if !p.nonce {
 			return userinfo(ctx, tok, cb, pending)
 		}
-		raw := idTokenOf(tok)
-		if raw == "" {
-			return Profile{}, newError(p.name, StageExchange, ErrBadResponse, errors.New("the token response has no id_token"))
-		}
-		claims, err := check.verifyWithNonce(ctx, raw, pending.Nonce)
+		claims, err := check.fromTokenResponse(ctx, tok, pending.Nonce)
 		if err != nil {
 			return Profile{}, err
 		}

@@ -11,6 +11,7 @@ import (
 	"slices"
 
 	"github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
 )
 
 const (
@@ -64,9 +65,14 @@ func (c *idTokenCheck) verify(ctx context.Context, raw string) (*oidc.IDToken, c
 	return tok, claims, nil
 }
 
-// verifyWithNonce checks an ID token received from the provider's token
-// endpoint during a redirect flow: it must carry exactly the nonce sent.
-func (c *idTokenCheck) verifyWithNonce(ctx context.Context, raw, nonce string) (claimSet, error) {
+// fromTokenResponse checks the ID token the provider's token endpoint
+// returned during a redirect flow: it must be there, and carry exactly the
+// nonce sent.
+func (c *idTokenCheck) fromTokenResponse(ctx context.Context, t *oauth2.Token, nonce string) (claimSet, error) {
+	raw, _ := t.Extra("id_token").(string)
+	if raw == "" {
+		return nil, newError(c.provider, StageExchange, ErrBadResponse, errors.New("the token response has no id_token"))
+	}
 	tok, claims, err := c.verify(ctx, raw)
 	var pe *Error
 	switch {

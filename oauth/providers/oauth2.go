@@ -134,12 +134,6 @@ func simpleProfile[T any](a api, url string, header http.Header, mapping func(T)
 	}
 }
 
-// idTokenOf is the ID token in a token response, if any.
-func idTokenOf(tok *oauth2.Token) string {
-	s, _ := tok.Extra("id_token").(string)
-	return s
-}
-
 // randomToken is 256 random bits, URL-safe.
 func randomToken() string {
 	b := make([]byte, 32)

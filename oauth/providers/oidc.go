@@ -122,11 +122,7 @@ func (o *oidcProvider) discover(ctx context.Context, stage Stage) (*oidcFound, e
 func (o *oidcProvider) profileFunc(check *idTokenCheck, a api, userinfoURL string) profileFunc {
 	names := o.cfg.claimNames()
 	return func(ctx context.Context, tok *oauth2.Token, _ Callback, pending Pending) (Profile, error) {
-		raw := idTokenOf(tok)
-		if raw == "" {
-			return Profile{}, newError(oidcName, StageExchange, ErrBadResponse, errors.New("the token response has no id_token"))
-		}
-		claims, err := check.verifyWithNonce(ctx, raw, pending.Nonce)
+		claims, err := check.fromTokenResponse(ctx, tok, pending.Nonce)
 		if err != nil {
 			return Profile{}, err
 		}

@@ -232,35 +232,35 @@ func TestTwitter(t *testing.T) {
 			DisplayName: "Twitter API", AvatarURL: "https://pbs.twimg.com/profile_images/942858479592554497/BbazLO9L_normal.jpg"}, id.Profile)
 		require.Equal(t, providers.Token{AccessToken: "access-token-1", TokenSecret: "access-secret-1"}, id.Token)
 	})
-	t.Run("request token secret lost: the signature fails", func(t *testing.T) {
-		_, p, ar := begin(t)
-		ar.Pending.RequestTokenSecret = "guessed"
-		_, err := p.Complete(background(), callback("verifier-1"), ar.Pending)
-		requireKind(t, err, providers.ErrProvider, providers.StageExchange)
-	})
-	t.Run("wrong verifier", func(t *testing.T) {
-		_, p, ar := begin(t)
-		_, err := p.Complete(background(), callback("verifier-x"), ar.Pending)
-		requireKind(t, err, providers.ErrProvider, providers.StageExchange)
-	})
-	t.Run("callback for another request token", func(t *testing.T) {
-		_, p, ar := begin(t)
-		cb := callback("verifier-1")
-		cb.OAuthToken = "req-token-2"
-		_, err := p.Complete(background(), cb, ar.Pending)
-		requireKind(t, err, providers.ErrBadCallback, providers.StageCallback)
-	})
-	t.Run("no verifier", func(t *testing.T) {
-		_, p, ar := begin(t)
-		_, err := p.Complete(background(), callback(""), ar.Pending)
-		requireKind(t, err, providers.ErrBadCallback, providers.StageCallback)
-	})
-	t.Run("user denied", func(t *testing.T) {
-		_, p, ar := begin(t)
-		cb := providers.ParseCallback(url.Values{"state": {"state-tw"}, "denied": {"req-token-1"}})
-		_, err := p.Complete(background(), cb, ar.Pending)
-		requireKind(t, err, providers.ErrDenied, providers.StageCallback)
-	})
+	for _, tc := range []struct {
+		name  string
+		edit  func(*providers.Callback, *providers.Pending)
+		kind  error
+		stage providers.Stage
+	}{
+		{"request token secret lost: the signature fails",
+			func(_ *providers.Callback, p *providers.Pending) { p.RequestTokenSecret = "guessed" },
+			providers.ErrProvider, providers.StageExchange},
+		{"wrong verifier", func(cb *providers.Callback, _ *providers.Pending) { cb.OAuthVerifier = "verifier-x" },
+			providers.ErrProvider, providers.StageExchange},
+		{"callback for another request token", func(cb *providers.Callback, _ *providers.Pending) { cb.OAuthToken = "req-token-2" },
+			providers.ErrBadCallback, providers.StageCallback},
+		{"no verifier", func(cb *providers.Callback, _ *providers.Pending) { cb.OAuthVerifier = "" },
+			providers.ErrBadCallback, providers.StageCallback},
+		{"pending request lost", func(_ *providers.Callback, p *providers.Pending) { *p = providers.Pending{} },
+			providers.ErrBadCallback, providers.StageCallback},
+		{"user denied", func(cb *providers.Callback, _ *providers.Pending) {
+			*cb = providers.ParseCallback(url.Values{"state": {"state-tw"}, "denied": {"req-token-1"}})
+		}, providers.ErrDenied, providers.StageCallback},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, p, ar := begin(t)
+			cb := callback("verifier-1")
+			tc.edit(&cb, &ar.Pending)
+			_, err := p.Complete(background(), cb, ar.Pending)
+			requireKind(t, err, tc.kind, tc.stage)
+		})
+	}
 	t.Run("access token endpoint 5xx", func(t *testing.T) {
 		s, p, ar := begin(t)
 		s.mu.Lock()
@@ -269,19 +269,22 @@ func TestTwitter(t *testing.T) {
 		_, err := p.Complete(background(), callback("verifier-1"), ar.Pending)
 		requireKind(t, err, providers.ErrUnavailable, providers.StageExchange)
 	})
-	t.Run("request token endpoint 5xx", func(t *testing.T) {
-		s := newTwitterServer(t)
-		s.failRequest = http.StatusServiceUnavailable
-		p, _ := registry(t, s.config(), nil).Provider("twitter")
-		_, err := p.AuthRequest(background(), "state-tw")
-		requireKind(t, err, providers.ErrUnavailable, providers.StageAuthorize)
-	})
-	t.Run("wrong consumer secret", func(t *testing.T) {
-		s := newTwitterServer(t)
-		cfg := s.config()
-		cfg.Twitter.ConsumerSecret = "not-the-secret"
-		p, _ := registry(t, cfg, nil).Provider("twitter")
-		_, err := p.AuthRequest(background(), "state-tw")
-		requireKind(t, err, providers.ErrProvider, providers.StageAuthorize)
-	})
+	for name, tc := range map[string]struct {
+		edit func(*twitterServer, *providers.Config)
+		kind error
+	}{
+		"request token endpoint 5xx": {func(s *twitterServer, _ *providers.Config) { s.failRequest = http.StatusServiceUnavailable },
+			providers.ErrUnavailable},
+		"wrong consumer secret": {func(_ *twitterServer, c *providers.Config) { c.Twitter.ConsumerSecret = "not-the-secret" },
+			providers.ErrProvider},
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := newTwitterServer(t)
+			cfg := s.config()
+			tc.edit(s, &cfg)
+			p, _ := registry(t, cfg, nil).Provider("twitter")
+			_, err := p.AuthRequest(background(), "state-tw")
+			requireKind(t, err, tc.kind, providers.StageAuthorize)
+		})
+	}
 }
