@@ -2,6 +2,7 @@ package providers_test
 
 import (
 	"encoding/base64"
+	"os"
 	"strings"
 	"testing"
 
@@ -186,4 +187,56 @@ func TestNewValidates(t *testing.T) {
 			require.True(t, ok, name)
 		}
 	})
+}
+
+// variables.md lists every variable for whoever wires the configuration and
+// writes .env.example. Regenerate it with UPDATE_VARIABLES_MD=1 go test.
+func TestVariablesDocument(t *testing.T) {
+	hasura := map[string]bool{}
+	for _, n := range hasuraAuthVariables {
+		hasura[n] = true
+	}
+	var b strings.Builder
+	b.WriteString("# Provider variables\n\n")
+	b.WriteString("Generated from `Config.Variables()` by TestVariablesDocument; do not edit.\n")
+	b.WriteString("Lists are comma-separated. An empty value takes the default. `ours`: not in hasura-auth.\n\n")
+	b.WriteString("| variable | default | notes |\n|---|---|---|\n")
+	var cfg providers.Config
+	for _, v := range cfg.Variables() {
+		var notes []string
+		if v.Secret {
+			notes = append(notes, "secret")
+		}
+		if !hasura[v.Name] {
+			notes = append(notes, "ours")
+		}
+		def := v.Default
+		if def != "" {
+			def = "`" + def + "`"
+		}
+		switch {
+		case strings.HasPrefix(v.Name, "AUTH_PROVIDER_AZUREAD_") && strings.HasSuffix(v.Name, "_URL"),
+			strings.HasPrefix(v.Name, "AUTH_PROVIDER_ENTRAID_") && def == "" && strings.HasSuffix(v.Name, "_URL"):
+			def = "from TENANT"
+		case strings.HasSuffix(v.Name, "_USER_EMAILS_URL"):
+			def = "USER_PROFILE_URL + `/emails`"
+		case v.Name == "AUTH_PROVIDER_OIDC_AUDIENCE":
+			def = "CLIENT_ID"
+		}
+		b.WriteString("| `" + v.Name + "` | " + def + " | " + strings.Join(notes, ", ") + " |\n")
+	}
+	const path = "variables.md"
+	if os.Getenv("UPDATE_VARIABLES_MD") != "" {
+		require.NoError(t, os.WriteFile(path, []byte(b.String()), 0o644))
+	}
+	got, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.Equal(t, b.String(), string(got), "run UPDATE_VARIABLES_MD=1 go test ./oauth/providers/ -run TestVariablesDocument")
+}
+
+func TestValidateChangesNothing(t *testing.T) {
+	cfg := providers.Config{Discord: providers.OAuth2{Enabled: true, ClientID: "a", ClientSecret: "b", Scope: []string{" "}}}
+	require.NoError(t, cfg.Validate())
+	require.Equal(t, []string{" "}, cfg.Discord.Scope)
+	require.Empty(t, cfg.Discord.TokenURL)
 }

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -244,13 +243,3 @@ func requireKind(t *testing.T, err error, kind error, stage providers.Stage) *pr
 }
 
 func background() context.Context { return context.Background() }
-
-// containsAll is for URL-encoded form assertions.
-func containsAll(s string, parts ...string) bool {
-	for _, p := range parts {
-		if !strings.Contains(s, p) {
-			return false
-		}
-	}
-	return true
-}

@@ -62,7 +62,7 @@ func (r *Registry) IDTokenVerifier(provider string) (*IDTokenVerifier, bool) {
 // as in hasura-auth). Nothing is fetched from the network here.
 func New(cfg Config, opts Options) (*Registry, error) {
 	cfg.fillDefaults()
-	if err := cfg.Validate(); err != nil {
+	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
 	d := deps{callbackBase: strings.TrimSuffix(opts.CallbackBaseURL, "/"), client: opts.HTTPClient,

@@ -59,9 +59,14 @@ func (c *Config) enabled() []string {
 }
 
 // Validate checks the enabled providers' settings (and the ID-token
-// audiences); each error names its variable. Call it after defaults are
-// filled (New does both).
-func (c *Config) Validate() error {
+// audiences) as New will use them, empty settings taking their defaults;
+// each error names its variable. It changes nothing.
+func (c Config) Validate() error {
+	c.fillDefaults()
+	return c.validate()
+}
+
+func (c *Config) validate() error {
 	v := validator{names: c.variableNames()}
 	v.oauth2(&c.AzureAD.OAuth2)
 	v.tenant(&c.AzureAD)
