@@ -97,7 +97,7 @@ func callbackError(provider string, cb Callback) error {
 	}
 	kind := ErrProvider
 	switch cb.Error {
-	case "access_denied", "user_cancelled_authorize", "user_denied", "consent_required":
+	case "access_denied", "user_cancelled_authorize": // the second is Apple's
 		kind = ErrDenied
 	}
 	return &Error{Kind: kind, Stage: StageCallback, Provider: provider, Code: cb.Error, Description: cb.ErrorDescription}

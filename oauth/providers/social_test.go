@@ -63,6 +63,16 @@ func TestGitHub(t *testing.T) {
 		require.Equal(t, "secret-1", f.lastTokenRequest().Get("client_secret"))
 		require.Equal(t, "2022-11-28", f.header("/api/v3/user/emails").Get("X-GitHub-Api-Version"))
 	})
+	t.Run("code refused with a 200 answer", func(t *testing.T) {
+		// GitHub reports a bad code with status 200 and an error field.
+		f := newFake(t)
+		f.setToken(answer{status: 200, contentType: "application/x-www-form-urlencoded",
+			body: "error=bad_verification_code&error_description=The+code+passed+is+incorrect+or+expired."})
+		_, err := signIn(t, s, f)
+		pe := requireKind(t, err, providers.ErrProvider, providers.StageExchange)
+		require.Equal(t, "bad_verification_code", pe.Code)
+		require.Equal(t, "The code passed is incorrect or expired.", pe.Description)
+	})
 	t.Run("emails page refused", func(t *testing.T) {
 		f := newFake(t)
 		f.setToken(tokenJSON(""))

@@ -38,6 +38,9 @@ func newTwitter(c Twitter, d deps) Provider {
 				AuthorizeURL:    c.AuthorizationURL,
 				AccessTokenURL:  c.AccessTokenURL,
 			},
+			// Set here: the library fills a nil Noncer in on use, which
+			// would be a data race between concurrent sign-ins.
+			Noncer: oauth1.Base64Noncer{},
 			// The library's token requests take no context; this client
 			// bounds them and reports 5xx answers as unavailability.
 			HTTPClient: &http.Client{Timeout: d.client.Timeout, Transport: serverErrors{next: d.client.Transport}},

@@ -35,6 +35,7 @@ type twitterServer struct {
 	verifiers   map[string]string // request token → verifier
 	nonces      map[string]bool
 	callback    string
+	issued      int // request tokens issued
 	failAccess  int // status to answer the access-token request with
 	failRequest int // status to answer the request-token request with
 }
@@ -69,9 +70,11 @@ func (s *twitterServer) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.callback = oauth["oauth_callback"]
-		s.secrets["req-token-1"] = "req-secret-1"
-		s.verifiers["req-token-1"] = "verifier-1"
-		fmt.Fprint(w, "oauth_token=req-token-1&oauth_token_secret=req-secret-1&oauth_callback_confirmed=true")
+		s.issued++
+		n := strconv.Itoa(s.issued)
+		s.secrets["req-token-"+n] = "req-secret-" + n
+		s.verifiers["req-token-"+n] = "verifier-" + n
+		fmt.Fprintf(w, "oauth_token=req-token-%s&oauth_token_secret=req-secret-%s&oauth_callback_confirmed=true", n, n)
 	case "/oauth/access_token":
 		if s.failAccess != 0 {
 			http.Error(w, "over capacity", s.failAccess)
@@ -83,10 +86,11 @@ func (s *twitterServer) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		delete(s.verifiers, tok)
-		s.secrets["access-token-1"] = "access-secret-1"
-		fmt.Fprint(w, "oauth_token=access-token-1&oauth_token_secret=access-secret-1&user_id=6253282&screen_name=twitterapi")
+		n := strings.TrimPrefix(tok, "req-token-")
+		s.secrets["access-token-"+n] = "access-secret-" + n
+		fmt.Fprintf(w, "oauth_token=access-token-%s&oauth_token_secret=access-secret-%s&user_id=6253282&screen_name=twitterapi", n, n)
 	case "/1.1/account/verify_credentials.json":
-		if oauth["oauth_token"] != "access-token-1" {
+		if !strings.HasPrefix(oauth["oauth_token"], "access-token-") {
 			http.Error(w, "not an access token", http.StatusUnauthorized)
 			return
 		}
@@ -268,6 +272,33 @@ func TestTwitter(t *testing.T) {
 		s.mu.Unlock()
 		_, err := p.Complete(background(), callback("verifier-1"), ar.Pending)
 		requireKind(t, err, providers.ErrUnavailable, providers.StageExchange)
+	})
+	t.Run("concurrent sign-ins", func(t *testing.T) {
+		s := newTwitterServer(t)
+		p, _ := registry(t, s.config(), nil).Provider("twitter")
+		var wg sync.WaitGroup
+		errs := make(chan error, 8)
+		for range 8 {
+			wg.Go(func() {
+				ar, err := p.AuthRequest(background(), "st")
+				if err != nil {
+					errs <- err
+					return
+				}
+				n := strings.TrimPrefix(ar.Pending.RequestToken, "req-token-")
+				id, err := p.Complete(background(), providers.Callback{OAuthToken: ar.Pending.RequestToken,
+					OAuthVerifier: "verifier-" + n}, ar.Pending)
+				if err == nil && id.Token.AccessToken != "access-token-"+n {
+					err = fmt.Errorf("got %s for request %s", id.Token.AccessToken, n)
+				}
+				errs <- err
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			require.NoError(t, err)
+		}
 	})
 	for name, tc := range map[string]struct {
 		edit func(*twitterServer, *providers.Config)
