@@ -7,9 +7,9 @@ import (
 	"strings"
 )
 
-// ClaimNames says which claims of an ID token or userinfo answer hold the
+// claimNames says which claims of an ID token or userinfo answer hold the
 // profile's fields.
-type ClaimNames struct {
+type claimNames struct {
 	ID            string
 	Email         string
 	EmailVerified string
@@ -19,7 +19,7 @@ type ClaimNames struct {
 }
 
 // standardClaims are OpenID Connect's names.
-var standardClaims = ClaimNames{
+var standardClaims = claimNames{
 	ID: "sub", Email: "email", EmailVerified: "email_verified",
 	Name: "name", Picture: "picture", Locale: "locale",
 }
@@ -77,7 +77,7 @@ func (c claimSet) locale(name string) string {
 }
 
 // profile maps the claims to a Profile under the given names.
-func (c claimSet) profile(n ClaimNames) Profile {
+func (c claimSet) profile(n claimNames) Profile {
 	p := Profile{
 		ProviderUserID: c.str(n.ID),
 		Email:          c.str(n.Email),

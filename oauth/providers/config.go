@@ -129,8 +129,8 @@ type OIDC struct {
 	ClaimLocale        string   `env:"CLAIM_LOCALE"`
 }
 
-func (o OIDC) claimNames() ClaimNames {
-	return ClaimNames{ID: o.ClaimID, Email: o.ClaimEmail, EmailVerified: o.ClaimEmailVerified,
+func (o OIDC) claimMap() claimNames {
+	return claimNames{ID: o.ClaimID, Email: o.ClaimEmail, EmailVerified: o.ClaimEmailVerified,
 		Name: o.ClaimName, Picture: o.ClaimPicture, Locale: o.ClaimLocale}
 }
 

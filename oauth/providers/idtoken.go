@@ -92,7 +92,7 @@ func (c *idTokenCheck) fromTokenResponse(ctx context.Context, t *oauth2.Token, n
 // OpenID provider) for POST /signin/idtoken and /link/idtoken.
 type IDTokenVerifier struct {
 	check  *idTokenCheck
-	claims ClaimNames
+	claims claimNames
 }
 
 // Verify checks rawIDToken — signature against the provider's JWKS (cached;

@@ -58,7 +58,7 @@ func (o *oidcProvider) idTokenVerifier() *IDTokenVerifier {
 	if len(audiences) == 0 {
 		audiences = []string{o.cfg.ClientID}
 	}
-	return &IDTokenVerifier{claims: o.cfg.claimNames(), check: o.check(audiences, StageIDToken)}
+	return &IDTokenVerifier{claims: o.cfg.claimMap(), check: o.check(audiences, StageIDToken)}
 }
 
 func (o *oidcProvider) check(audiences []string, stage Stage) *idTokenCheck {
@@ -120,7 +120,7 @@ func (o *oidcProvider) discover(ctx context.Context, stage Stage) (*oidcFound, e
 // profileFunc reads the profile from the ID token, filling claims it lacks
 // from the userinfo endpoint (some providers keep ID tokens thin).
 func (o *oidcProvider) profileFunc(check *idTokenCheck, a api, userinfoURL string) profileFunc {
-	names := o.cfg.claimNames()
+	names := o.cfg.claimMap()
 	return func(ctx context.Context, tok *oauth2.Token, _ Callback, pending Pending) (Profile, error) {
 		claims, err := check.fromTokenResponse(ctx, tok, pending.Nonce)
 		if err != nil {
@@ -147,7 +147,7 @@ func (o *oidcProvider) profileFunc(check *idTokenCheck, a api, userinfoURL strin
 }
 
 // lacksAny says whether a mapped claim is absent.
-func (c claimSet) lacksAny(n ClaimNames) bool {
+func (c claimSet) lacksAny(n claimNames) bool {
 	for _, k := range []string{n.ID, n.Email, n.Name, n.Picture, n.Locale} {
 		if _, ok := c[k]; !ok {
 			return true
@@ -158,7 +158,7 @@ func (c claimSet) lacksAny(n ClaimNames) bool {
 
 // fillFrom copies the mapped claims c lacks from other. The email's
 // verified flag always comes from the document that gave the email.
-func (c claimSet) fillFrom(other claimSet, n ClaimNames) {
+func (c claimSet) fillFrom(other claimSet, n claimNames) {
 	if _, ok := c[n.Email]; !ok {
 		if v, ok := other[n.Email]; ok {
 			c[n.Email] = v
