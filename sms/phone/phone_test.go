@@ -23,7 +23,7 @@ func TestParseNormalisesToE164(t *testing.T) {
 		{"+49 151 23456789", "+4915123456789", "DE"},
 		{"+81 90-1234-5678", "+819012345678", "JP"},
 		{"+7 912 345 67 89", "+79123456789", "RU"},
-		{"+800 1234 5678", "+80012345678", "001"}, // non-geographic (freephone)
+		{"+800 1234 5678", "+80012345678", "001"},      // non-geographic (freephone)
 		{"+44 (0) 7400 123456", "+447400123456", "GB"}, // national trunk 0 in brackets
 	}
 	for _, c := range cases {
