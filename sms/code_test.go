@@ -139,3 +139,26 @@ WHERE phone_number = ?`, issued.Hash, issued.ExpiresAt, issued.Method, nzMobile.
 	require.False(t, matches(""))
 	require.False(t, matches(tw.VerifyCode(nzMobile.String())))
 }
+
+// The cost of one guess at the default bcrypt cost (10): the CPU a wrong
+// code costs the server, whether or not the number has a code.
+func BenchmarkCheck(b *testing.B) {
+	c := sms.DefaultConfig()
+	c.Enabled, c.Provider, c.ServerURL = true, "log", "http://localhost:4000"
+	s, err := sms.New(c, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	issued, err := s.Send(ctx, nzMobile, "en")
+	if err != nil {
+		b.Fatal(err)
+	}
+	st := storedFrom(issued)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := s.Check(ctx, nzMobile, "000000", st); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
