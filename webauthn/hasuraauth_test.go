@@ -13,7 +13,7 @@ import (
 // hasuraAuthUser writes a user and one security key the way hasura-auth
 // does: its sign-up inserts the user and the key with only user_id,
 // credential_id (unpadded base64url), credential_public_key (the COSE key
-// from the attestation) and nickname, leaving counter 0 and transports ”.
+// from the attestation) and nickname, leaving counter 0 and transports empty.
 // It never updates the row afterwards.
 func hasuraAuthUser(t *testing.T, e *env, email string, d *device) (uuid.UUID, uuid.UUID) {
 	t.Helper()
