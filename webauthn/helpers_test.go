@@ -31,7 +31,7 @@ const (
 // env is a migrated throwaway database, a clock, a service and the relying
 // party a software authenticator talks to.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	ctx   context.Context
 	db    *gorm.DB
 	clock *testsupport.Clock
@@ -48,7 +48,7 @@ func testConfig() webauthn.Config {
 	return c
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	ctx := context.Background()
 	url, drop, err := testsupport.CreateDB(ctx)
@@ -96,7 +96,7 @@ func newCredential() virtualwebauthn.Credential {
 
 // create answers creation options as a browser with this device would:
 // the user handle the device keeps is user.id read as base64url.
-func (d *device) create(t *testing.T, rp virtualwebauthn.RelyingParty, opts *protocol.PublicKeyCredentialCreationOptions) []byte {
+func (d *device) create(t testing.TB, rp virtualwebauthn.RelyingParty, opts *protocol.PublicKeyCredentialCreationOptions) []byte {
 	t.Helper()
 	raw, err := json.Marshal(opts)
 	require.NoError(t, err)
@@ -107,7 +107,7 @@ func (d *device) create(t *testing.T, rp virtualwebauthn.RelyingParty, opts *pro
 }
 
 // get answers request options with the device's credential.
-func (d *device) get(t *testing.T, rp virtualwebauthn.RelyingParty, opts *protocol.PublicKeyCredentialRequestOptions) []byte {
+func (d *device) get(t testing.TB, rp virtualwebauthn.RelyingParty, opts *protocol.PublicKeyCredentialRequestOptions) []byte {
 	t.Helper()
 	raw, err := json.Marshal(opts)
 	require.NoError(t, err)
