@@ -61,6 +61,5 @@ func (h *Handlers) signInOTPEmailVerify(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	c.JSON(http.StatusOK, SessionPayload{Session: sessionJSON(issued)})
-	return nil
+	return h.writeSession(c, issued, nil)
 }

@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"net/http"
-
 	"github.com/gin-gonic/gin"
 
 	"github.com/hasura-auth-go/auth/account"
@@ -29,6 +27,5 @@ func (h *Handlers) signUpEmailPassword(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	c.JSON(http.StatusOK, SessionPayload{Session: sessionJSON(issued)})
-	return nil
+	return h.writeSession(c, issued, nil)
 }

@@ -10,10 +10,7 @@ import (
 )
 
 func (h *Handlers) getUser(c *gin.Context) error {
-	caller, err := h.bearer(c)
-	if err != nil {
-		return err
-	}
+	caller := caller(c)
 	u, err := h.accounts.Profile(c.Request.Context(), caller.UserID)
 	if err != nil {
 		return err
@@ -31,10 +28,7 @@ type deanonymizeRequest struct {
 }
 
 func (h *Handlers) deanonymize(c *gin.Context) error {
-	caller, err := h.bearer(c)
-	if err != nil {
-		return err
-	}
+	caller := caller(c)
 	var req deanonymizeRequest
 	if err := h.bindJSON(c, &req, false); err != nil {
 		return err

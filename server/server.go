@@ -181,7 +181,7 @@ func New(ctx context.Context, cfg *config.Config, db *gorm.DB, o Options) (*Serv
 	if err != nil {
 		return nil, err
 	}
-	router := handlers.NewRouter(handlers.Deps{
+	router := handlers.NewRouter(handlers.Options{
 		Config: cfg, DB: db, Accounts: accounts, Sessions: sessions, Tokens: tokens, Log: o.Log,
 		Audit: recorder, Janitor: jan, Metrics: m, Limiter: limiter,
 	})
