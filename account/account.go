@@ -21,7 +21,6 @@ import (
 	"github.com/hasura-auth-go/auth/models"
 	"github.com/hasura-auth-go/auth/secretbox"
 	"github.com/hasura-auth-go/auth/session"
-	"github.com/hasura-auth-go/auth/token"
 	"github.com/hasura-auth-go/auth/usercache"
 )
 
@@ -197,7 +196,7 @@ func (s *Service) SignUpEmailPassword(ctx context.Context, email, password strin
 		if u.Disabled || s.cfg.EmailVerifiedRequired {
 			return nil
 		}
-		issued, err = s.sessions.Start(tx, u)
+		issued, err = s.sessions.Start(tx, u, session.NotElevated)
 		return err
 	})
 	if err != nil {
@@ -249,8 +248,8 @@ func (s *Service) SignInEmailPassword(ctx context.Context, email, password strin
 		ticket, err := s.startMFA(db, u.ID)
 		return nil, ticket, err
 	}
-	err = s.db.WithContext(token.WithElevated(ctx)).Transaction(func(tx *gorm.DB) error {
-		issued, err = s.sessions.Start(tx, u)
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		issued, err = s.sessions.Start(tx, u, session.Elevated)
 		return err
 	})
 	return issued, "", err

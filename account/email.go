@@ -382,7 +382,7 @@ func (s *Service) VerifyTicket(ctx context.Context, ticket, linkType string) (*V
 				u.EmailVerified = true
 			}
 		}
-		issued, err = s.sessions.Start(tx, u)
+		issued, err = s.sessions.Start(tx, u, session.NotElevated)
 		return err
 	})
 	if err != nil {

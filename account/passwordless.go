@@ -16,7 +16,6 @@ import (
 	"github.com/hasura-auth-go/auth/mail"
 	"github.com/hasura-auth-go/auth/models"
 	"github.com/hasura-auth-go/auth/session"
-	"github.com/hasura-auth-go/auth/token"
 )
 
 // Email one-time codes: 6 digits, bcrypt-hashed in auth.users.otp_hash
@@ -211,11 +210,8 @@ func (s *Service) SignInOTPEmailVerify(ctx context.Context, email, code string) 
 			}
 			u.EmailVerified = true
 		}
-		sctx := ctx
-		if !totpActive(u) {
-			sctx = token.WithElevated(ctx) // the code proves what a password would
-		}
-		issued, err = s.sessions.Start(tx.WithContext(sctx), u)
+		// The code proves what a password would, for users without TOTP.
+		issued, err = s.sessions.Start(tx, u, session.Elevation(!totpActive(u)))
 		return err
 	})
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hasura-auth-go/auth/apierr"
 	"github.com/hasura-auth-go/auth/models"
+	"github.com/hasura-auth-go/auth/token"
 )
 
 // Personal access tokens are rows of type pat in auth.refresh_tokens, stored
@@ -82,7 +83,7 @@ func (s *Service) SignInPAT(ctx context.Context, presented string) (*Issued, err
 		if err := models.TouchLastSeen(tx, u.ID, now); err != nil {
 			return fmt.Errorf("touch last seen: %w", err)
 		}
-		out, err = s.issue(tx, u, id, refresh, now)
+		out, err = s.issue(tx, u, id, refresh, token.Grant{At: now})
 		return err
 	})
 	return out, err

@@ -72,9 +72,19 @@ type Issued struct {
 	User           *models.User
 }
 
+// Elevation says whether a session's first access token is elevated
+// (token.Grant.Elevated): the flow starting it has just checked a password
+// or a code.
+type Elevation bool
+
+const (
+	NotElevated Elevation = false
+	Elevated    Elevation = true
+)
+
 // Start creates a session for u inside tx (the caller's transaction, so a
 // user and their first session are written together).
-func (s *Service) Start(tx *gorm.DB, u *models.User) (*Issued, error) {
+func (s *Service) Start(tx *gorm.DB, u *models.User, e Elevation) (*Issued, error) {
 	now := s.now()
 	refresh := uuid.NewString()
 	row := models.RefreshToken{
@@ -94,7 +104,7 @@ func (s *Service) Start(tx *gorm.DB, u *models.User) (*Issued, error) {
 			return nil, fmt.Errorf("touch last seen: %w", err)
 		}
 	}
-	return s.issue(tx, u, row.ID, refresh, now)
+	return s.issue(tx, u, row.ID, refresh, token.Grant{At: now, Elevated: bool(e)})
 }
 
 // StartWithNewUser creates u with roles and its first session in one
@@ -111,13 +121,13 @@ func (s *Service) StartWithNewUser(ctx context.Context, u *models.User, roles []
 		return nil, err
 	}
 	u.CompleteInsert(roles)
-	return s.issue(s.db.WithContext(ctx), u, rt.ID, refresh, now)
+	return s.issue(s.db.WithContext(ctx), u, rt.ID, refresh, token.Grant{At: now})
 }
 
-// issue signs the access token dated at, the time the session was read
-// before its write (see token.WithIssuedAt).
-func (s *Service) issue(tx *gorm.DB, u *models.User, id uuid.UUID, refresh string, at time.Time) (*Issued, error) {
-	access, expiresIn, err := s.tokens.Issue(token.WithIssuedAt(tx.Statement.Context, at), tx, u)
+// issue signs the access token of a session. g.At is the time the session
+// was read before its write (see token.Grant).
+func (s *Service) issue(tx *gorm.DB, u *models.User, id uuid.UUID, refresh string, g token.Grant) (*Issued, error) {
+	access, expiresIn, err := s.tokens.Issue(tx.Statement.Context, tx, u, g)
 	if err != nil {
 		return nil, err
 	}
@@ -155,7 +165,7 @@ func (s *Service) Refresh(ctx context.Context, presented string) (*Issued, error
 			if err != nil {
 				return err
 			}
-			out, err = s.issue(tx, user, rt.ID, next, now)
+			out, err = s.issue(tx, user, rt.ID, next, token.Grant{At: now})
 			return err
 		}
 		if !errors.Is(err, models.ErrNotFound) {
@@ -189,7 +199,7 @@ func (s *Service) Refresh(ctx context.Context, presented string) (*Issued, error
 				if err != nil {
 					return err
 				}
-				out, err = s.issue(tx, user, rt.ID, next, now)
+				out, err = s.issue(tx, user, rt.ID, next, token.Grant{At: now})
 				return err
 			}
 		}
@@ -241,7 +251,7 @@ func (s *Service) rotateCurrent(ctx context.Context, presented, hash string) (*I
 	if err := u.SetRoleList(got.roles); err != nil {
 		return nil, err
 	}
-	issued, err := s.issue(s.db.WithContext(ctx), &u, sessionID, next, now)
+	issued, err := s.issue(s.db.WithContext(ctx), &u, sessionID, next, token.Grant{At: now})
 	if err != nil {
 		// The rotation has committed but its token could not be signed (a
 		// custom-claims function that raised, say): put the presented token
