@@ -159,7 +159,7 @@ func (s *Service) ChangeMFA(ctx context.Context, userID uuid.UUID, code string, 
 		} else if err := models.SetUserTOTP(tx, u.ID, nil, nil); err != nil {
 			return err
 		}
-		return audit.Log(ctx, tx, ev)
+		return s.audit.Log(ctx, tx, ev)
 	})
 	if err != nil {
 		return err

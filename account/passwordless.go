@@ -31,7 +31,7 @@ const (
 // SignInPasswordlessEmail mails a magic link (POST /signin/passwordless/email).
 // An unknown email gets an account, unverified until the link is followed,
 // when sign-up is open.
-func (s *Service) SignInPasswordlessEmail(ctx context.Context, email string, o *Options) error {
+func (s *Service) SignInPasswordlessEmail(ctx context.Context, email string, o *SignUpOptions) error {
 	if !s.cfg.Email.PasswordlessEnabled {
 		return apierr.New(apierr.DisabledEndpoint)
 	}
@@ -54,7 +54,7 @@ func (s *Service) SignInPasswordlessEmail(ctx context.Context, email string, o *
 
 // SignInOTPEmail mails a 6-digit code (POST /signin/otp/email), creating the
 // user as the magic link does.
-func (s *Service) SignInOTPEmail(ctx context.Context, email string, o *Options) error {
+func (s *Service) SignInOTPEmail(ctx context.Context, email string, o *SignUpOptions) error {
 	if !s.cfg.Email.OTPEmailEnabled {
 		return apierr.New(apierr.DisabledEndpoint)
 	}
@@ -95,7 +95,7 @@ func newOTP() (string, error) {
 	return fmt.Sprintf("%06d", n), nil
 }
 
-func (s *Service) passwordlessInput(email string, o *Options) (*profile, error) {
+func (s *Service) passwordlessInput(email string, o *SignUpOptions) (*profile, error) {
 	if err := validateEmailFormat(email); err != nil {
 		return nil, err
 	}

@@ -17,10 +17,9 @@
 //     the database refuses a batch, rows are dropped and counted in a
 //     warning, never blocking a request.
 //
-// Request details (IP, user agent, request id) and the Recorder travel in
-// ctx: the HTTP layer adds them with WithRequest. Without a Recorder in ctx
-// (a service called outside a request), queued events are dropped and
-// in-transaction events are still written.
+// The services that record hold the Recorder. Request details (IP, user
+// agent, request id) travel in ctx: the HTTP layer adds them with
+// WithRequest; an event recorded outside a request has none.
 package audit
 
 import (
@@ -93,41 +92,28 @@ type Request struct {
 
 type ctxKey struct{}
 
-type ctxVal struct {
-	rec *Recorder
-	req Request
+// WithRequest returns ctx carrying the caller's request details.
+func WithRequest(ctx context.Context, req Request) context.Context {
+	return context.WithValue(ctx, ctxKey{}, req)
 }
 
-// WithRequest returns ctx carrying rec and the caller's request details.
-func WithRequest(ctx context.Context, rec *Recorder, req Request) context.Context {
-	return context.WithValue(ctx, ctxKey{}, ctxVal{rec: rec, req: req})
-}
-
-func fromContext(ctx context.Context) (ctxVal, bool) {
+func requestFrom(ctx context.Context) Request {
 	if ctx == nil {
-		return ctxVal{}, false
+		return Request{}
 	}
-	v, ok := ctx.Value(ctxKey{}).(ctxVal)
-	return v, ok
+	req, _ := ctx.Value(ctxKey{}).(Request)
+	return req
 }
 
 // Log records e: in tx when tx is non-nil, else through the queue. See the
 // package comment for which to use. The error is only ever non-nil with tx;
 // return it so the transaction rolls back rather than commit unaudited.
-func Log(ctx context.Context, tx *gorm.DB, e Event) error {
-	v, _ := fromContext(ctx)
-	now := time.Now
-	if v.rec != nil {
-		now = v.rec.now
-	}
-	r := newRow(e, v.req, now())
+func (r *Recorder) Log(ctx context.Context, tx *gorm.DB, e Event) error {
+	x := newRow(e, requestFrom(ctx), r.now())
 	if tx != nil {
-		return insert(tx, []row{r})
+		return insert(tx, []row{x})
 	}
-	if v.rec == nil {
-		return nil
-	}
-	v.rec.enqueue(r)
+	r.enqueue(x)
 	return nil
 }
 

@@ -63,7 +63,7 @@ func (h *Handlers) rotateKeys(c *gin.Context) error {
 		return err
 	}
 	h.log.Info("signing key rotation requested", "kid", k.ID, "alg", k.Algorithm, "signs_from", k.ActivatesAt, "request_id", requestID(c))
-	_ = audit.Log(c.Request.Context(), nil, audit.Event{Type: audit.AdminKeysRotated, Actor: audit.ActorAdmin,
+	_ = h.audit.Log(c.Request.Context(), nil, audit.Event{Type: audit.AdminKeysRotated, Actor: audit.ActorAdmin,
 		Detail: map[string]any{"kid": k.ID, "algorithm": k.Algorithm}})
 	c.JSON(http.StatusOK, keyView(*k, k.CreatedAt))
 	return nil

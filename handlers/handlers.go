@@ -53,7 +53,7 @@ type Options struct {
 	Sessions *session.Service
 	Tokens   *token.Service
 	Log      *slog.Logger
-	Audit    *audit.Recorder    // nil: queued audit events are dropped
+	Audit    *audit.Recorder    // PATs, admin key rotation, sign-in outcomes
 	Janitor  *janitor.Janitor   // for POST /sessions/purge-expired
 	Limiter  *ratelimit.Limiter // nil: no rate limits
 	Metrics  *metrics.Metrics   // nil: no /metrics

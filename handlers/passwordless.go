@@ -12,8 +12,8 @@ import (
 // signInEmailRequest is the contract's SignInPasswordlessEmailRequest and
 // SignInOTPEmailRequest.
 type signInEmailRequest struct {
-	Email   string           `json:"email"`
-	Options *account.Options `json:"options"`
+	Email   string                 `json:"email"`
+	Options *account.SignUpOptions `json:"options"`
 }
 
 // signInPasswordlessEmail: POST /signin/passwordless/email mails a magic link.

@@ -9,9 +9,9 @@ import (
 )
 
 type signUpEmailPasswordRequest struct {
-	Email    string           `json:"email"`
-	Password string           `json:"password"`
-	Options  *account.Options `json:"options"`
+	Email    string                 `json:"email"`
+	Password string                 `json:"password"`
+	Options  *account.SignUpOptions `json:"options"`
 }
 
 func (h *Handlers) signUpEmailPassword(c *gin.Context) error {

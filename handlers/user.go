@@ -20,11 +20,11 @@ func (h *Handlers) getUser(c *gin.Context) error {
 }
 
 type deanonymizeRequest struct {
-	SignInMethod string           `json:"signInMethod"`
-	Email        string           `json:"email"`
-	Password     string           `json:"password"`
-	Connection   string           `json:"connection"` // deprecated in the contract; ignored
-	Options      *account.Options `json:"options"`
+	SignInMethod string                 `json:"signInMethod"`
+	Email        string                 `json:"email"`
+	Password     string                 `json:"password"`
+	Connection   string                 `json:"connection"` // deprecated in the contract; ignored
+	Options      *account.SignUpOptions `json:"options"`
 }
 
 func (h *Handlers) deanonymize(c *gin.Context) error {

@@ -147,13 +147,23 @@ func New(ctx context.Context, cfg *config.Config, db *gorm.DB, o Options) (*Serv
 	if err != nil {
 		return nil, err
 	}
-	sessions, err := session.New(session.Options{
-		DB: db, Tokens: tokens, Now: o.Now, TTL: cfg.RefreshTokenTTL, ReuseWindow: cfg.RefreshReuseWindow, Log: o.Log,
-	})
+	// Audit events: the recorder stops in Close, before the pool.
+	recorder, err := audit.NewRecorder(db, audit.Options{Now: o.Now, Log: o.Log})
 	if err != nil {
 		return nil, err
 	}
 	started := false
+	defer func() {
+		if !started {
+			_ = recorder.Close(context.Background())
+		}
+	}()
+	sessions, err := session.New(session.Options{
+		DB: db, Tokens: tokens, Now: o.Now, TTL: cfg.RefreshTokenTTL, ReuseWindow: cfg.RefreshReuseWindow, Log: o.Log, Audit: recorder,
+	})
+	if err != nil {
+		return nil, err
+	}
 	defer func() {
 		if !started {
 			sessions.Close() // its batch runners
@@ -163,12 +173,7 @@ func New(ctx context.Context, cfg *config.Config, db *gorm.DB, o Options) (*Serv
 	if err != nil {
 		return nil, err
 	}
-	accounts, err := account.New(db, cfg, sessions, o.Log, account.WithClock(o.Now), account.WithMailer(mailer))
-	if err != nil {
-		return nil, err
-	}
-	// Issue 7: audit events and the janitor. Both stop in Close, before the pool.
-	recorder, err := audit.NewRecorder(db, audit.Options{Now: o.Now, Log: o.Log})
+	accounts, err := account.New(account.Options{DB: db, Config: cfg, Sessions: sessions, Audit: recorder, Mailer: mailer, Now: o.Now, Log: o.Log})
 	if err != nil {
 		return nil, err
 	}

@@ -97,6 +97,6 @@ func (s *Service) SignOutAll(ctx context.Context, userID uuid.UUID) error {
 		if err != nil {
 			return err
 		}
-		return audit.Log(ctx, tx, audit.Event{Type: audit.SignOutAll, UserID: userID, Detail: map[string]any{"sessions": n}})
+		return s.audit.Log(ctx, tx, audit.Event{Type: audit.SignOutAll, UserID: userID, Detail: map[string]any{"sessions": n}})
 	})
 }

@@ -30,6 +30,7 @@ type Service struct {
 	ttl         time.Duration
 	reuseWindow time.Duration
 	log         *slog.Logger
+	audit       *audit.Recorder
 	epochs      *epochCache
 	subscribers []Subscriber // what the LISTEN connection feeds: epochs first, then Subscribe's
 	batched     *batched     // the hot statements (batched.go)
@@ -43,6 +44,7 @@ type Options struct {
 	TTL         time.Duration // refresh token lifetime, sliding
 	ReuseWindow time.Duration // how long a just-rotated token still yields the rotation's result
 	Log         *slog.Logger
+	Audit       *audit.Recorder // sign-outs, refresh token replays
 }
 
 // New returns a Service.
@@ -50,12 +52,15 @@ func New(o Options) (*Service, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.Audit == nil {
+		return nil, errors.New("session: an audit recorder is required")
+	}
 	sqlDB, err := o.DB.DB()
 	if err != nil {
 		return nil, err
 	}
 	epochs := newEpochCache()
-	return &Service{db: o.DB, tokens: o.Tokens, now: o.Now, ttl: o.TTL, reuseWindow: o.ReuseWindow, log: o.Log,
+	return &Service{db: o.DB, tokens: o.Tokens, now: o.Now, ttl: o.TTL, reuseWindow: o.ReuseWindow, log: o.Log, audit: o.Audit,
 		epochs: epochs, subscribers: []Subscriber{epochs}, batched: newBatched(sqlDB)}, nil
 }
 
@@ -215,7 +220,7 @@ func (s *Service) Refresh(ctx context.Context, presented string) (*Issued, error
 	if revoked != nil {
 		s.log.Warn("refresh token reuse detected: session revoked",
 			"user_id", revoked.UserID, "refresh_token_id", revoked.ID, "generation", revoked.Generation)
-		_ = audit.Log(ctx, nil, audit.Event{Type: audit.RefreshReuse, UserID: revoked.UserID, Actor: audit.ActorSystem,
+		_ = s.audit.Log(ctx, nil, audit.Event{Type: audit.RefreshReuse, UserID: revoked.UserID, Actor: audit.ActorSystem,
 			Detail: map[string]any{"refreshTokenId": revoked.ID, "generation": revoked.Generation}})
 		e := apierr.New(apierr.InvalidRefreshToken)
 		e.Cause = ErrReuseDetected // counted by /metrics; the client sees only invalid-refresh-token
@@ -367,7 +372,7 @@ RETURNING id, user_id`,
 		return err
 	}
 	for _, e := range ended {
-		_ = audit.Log(ctx, nil, audit.Event{Type: audit.SignOut, UserID: e.UserID, Detail: map[string]any{"refreshTokenId": e.ID}})
+		_ = s.audit.Log(ctx, nil, audit.Event{Type: audit.SignOut, UserID: e.UserID, Detail: map[string]any{"refreshTokenId": e.ID}})
 	}
 	return nil
 }
