@@ -77,7 +77,7 @@ func (s *Service) SignInPAT(ctx context.Context, presented string) (*Issued, err
 		if pat.ExpiresAt.Before(expires) {
 			expires = pat.ExpiresAt
 		}
-		if err := models.InsertPATSession(tx, id, u.ID, pat.ID, HashToken(refresh), now, expires); err != nil {
+		if err := models.InsertSession(tx, id, u.ID, &pat.ID, HashToken(refresh), now, expires); err != nil {
 			return fmt.Errorf("insert refresh token: %w", err)
 		}
 		if err := models.TouchLastSeen(tx, u.ID, now); err != nil {
