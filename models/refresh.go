@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -87,6 +86,25 @@ func exec(db *gorm.DB, query string, args ...any) (int64, error) {
 func queryRow(db *gorm.DB, query string, args ...any) *sql.Row {
 	c, ctx := conn(db)
 	return c.QueryRowContext(ctx, query, args...)
+}
+
+// queryAll runs query on db and reads each row with scan.
+func queryAll[T any](db *gorm.DB, scan func(Scanner) (T, error), query string, args ...any) ([]T, error) {
+	c, ctx := conn(db)
+	rows, err := c.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		x, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, x)
+	}
+	return out, rows.Err()
 }
 
 // noRows maps "no row" from database/sql and from pgx to ErrNotFound.
@@ -243,23 +261,11 @@ type Ended struct {
 // SignOutSession deletes the regular session whose current or retired
 // token has this hash.
 func SignOutSession(db *gorm.DB, hash string) ([]Ended, error) {
-	c, ctx := conn(db)
-	rows, err := c.QueryContext(ctx, `DELETE FROM auth.refresh_tokens
+	return queryAll(db, func(row Scanner) (e Ended, err error) {
+		return e, row.Scan(&e.ID, &e.UserID)
+	}, `DELETE FROM auth.refresh_tokens
 WHERE type = 'regular' AND (refresh_token_hash = $1 OR id = (SELECT refresh_token_id FROM auth.refresh_token_history WHERE token_hash = $1))
 RETURNING id, user_id`, hash)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Ended
-	for rows.Next() {
-		var e Ended
-		if err := rows.Scan(&e.ID, &e.UserID); err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
 }
 
 // DeleteUserRefreshTokens ends every session of a user, PATs included.
@@ -311,10 +317,8 @@ func InsertPAT(db *gorm.DB, id, userID uuid.UUID, hash string, createdAt, expire
 // LockPATByHash finds a PAT by its hash, FOR SHARE: a revocation waits for a
 // sign-in in progress, and the session it starts then goes with the PAT.
 func LockPATByHash(tx *gorm.DB, hash string) (*PersonalAccessToken, error) {
-	var p PersonalAccessToken
-	err := queryRow(tx, `SELECT id, created_at, expires_at, user_id, metadata FROM auth.refresh_tokens
-WHERE refresh_token_hash = $1 AND type = $2 FOR SHARE`, hash, RefreshTokenPAT).
-		Scan(&p.ID, &p.CreatedAt, &p.ExpiresAt, &p.UserID, &p.Metadata)
+	p, err := scanPAT(queryRow(tx, `SELECT id, created_at, expires_at, user_id, metadata FROM auth.refresh_tokens
+WHERE refresh_token_hash = $1 AND type = $2 FOR SHARE`, hash, RefreshTokenPAT))
 	if err != nil {
 		return nil, noRows(err)
 	}
@@ -323,22 +327,12 @@ WHERE refresh_token_hash = $1 AND type = $2 FOR SHARE`, hash, RefreshTokenPAT).
 
 // ListPATs returns a user's PATs, newest first.
 func ListPATs(db *gorm.DB, userID uuid.UUID) ([]PersonalAccessToken, error) {
-	c, ctx := conn(db)
-	rows, err := c.QueryContext(ctx, `SELECT id, created_at, expires_at, user_id, metadata FROM auth.refresh_tokens
+	return queryAll(db, scanPAT, `SELECT id, created_at, expires_at, user_id, metadata FROM auth.refresh_tokens
 WHERE user_id = $1 AND type = $2 ORDER BY created_at DESC, id`, userID, RefreshTokenPAT)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []PersonalAccessToken
-	for rows.Next() {
-		var p PersonalAccessToken
-		if err := rows.Scan(&p.ID, &p.CreatedAt, &p.ExpiresAt, &p.UserID, &p.Metadata); err != nil {
-			return nil, fmt.Errorf("scan personal access token: %w", err)
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+}
+
+func scanPAT(row Scanner) (p PersonalAccessToken, err error) {
+	return p, row.Scan(&p.ID, &p.CreatedAt, &p.ExpiresAt, &p.UserID, &p.Metadata)
 }
 
 // DeletePAT deletes one of the user's PATs; sessions started with it go by cascade.
