@@ -18,7 +18,6 @@ import (
 	"github.com/hasura-auth-go/auth/claims"
 	"github.com/hasura-auth-go/auth/config"
 	"github.com/hasura-auth-go/auth/handlers"
-	"github.com/hasura-auth-go/auth/hasura"
 	"github.com/hasura-auth-go/auth/janitor"
 	"github.com/hasura-auth-go/auth/mail"
 	"github.com/hasura-auth-go/auth/metadata"
@@ -250,7 +249,7 @@ func startHasuraMetadata(ctx context.Context, cfg *config.Config, o Options) (st
 		o.Log.Error("hasura metadata not applied: embedded files invalid", "error", err.Error())
 		return func() {}
 	}
-	client, err := hasura.NewMetadataClient(cfg.HasuraGraphQLURL, cfg.HasuraAdminSecret, hasura.MetadataOptions{Log: o.Log})
+	client, err := metadata.NewClient(cfg.HasuraGraphQLURL, cfg.HasuraAdminSecret, metadata.ClientOptions{Log: o.Log})
 	if err != nil {
 		o.Log.Error("hasura metadata not applied", "error", err.Error())
 		return func() {}
