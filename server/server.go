@@ -38,12 +38,12 @@ type Server struct {
 	Accounts *account.Service
 	Mailer   *mail.Mailer // email flows; Close waits for mails still being sent
 	Router   *gin.Engine
-	Audit    *audit.Recorder    // queued audit events (issue 7)
-	Janitor  *janitor.Janitor   // purges expired rows (issue 7)
-	Metrics  *metrics.Metrics   // what /metrics publishes (issue 7)
-	Limiter  *ratelimit.Limiter // nil unless AUTH_RATE_LIMIT_ENABLE (issue 7)
+	Audit    *audit.Recorder    // queued audit events
+	Janitor  *janitor.Janitor   // purges expired rows
+	Metrics  *metrics.Metrics   // what /metrics publishes
+	Limiter  *ratelimit.Limiter // nil unless AUTH_RATE_LIMIT_ENABLE
 
-	stopMetadata func() // ends the background Hasura metadata apply (issue 3)
+	stopMetadata func() // ends the background Hasura metadata apply
 	stopJanitor  func()
 	stopEpochs   func() // the sessions epoch LISTEN connection
 }
@@ -180,7 +180,7 @@ func New(ctx context.Context, cfg *config.Config, db *gorm.DB, o Options) (*Serv
 		DB: db, Now: o.Now, Log: o.Log, BatchSize: cfg.Operators.JanitorBatchSize,
 		Interval: cfg.Operators.JanitorInterval, Retention: cfg.Operators.AuditLogRetention,
 	})
-	// Issue 7: metrics and rate limits (server/hardening.go).
+	// Metrics and rate limits (server/hardening.go).
 	m, limiter, err := newHardening(ctx, cfg, db, o)
 	if err != nil {
 		return nil, err
@@ -189,7 +189,7 @@ func New(ctx context.Context, cfg *config.Config, db *gorm.DB, o Options) (*Serv
 		Config: cfg, DB: db, Accounts: accounts, Sessions: sessions, Tokens: tokens, Log: o.Log,
 		Audit: recorder, Janitor: jan, Metrics: m, Limiter: limiter,
 	})
-	stopMetadata := startHasuraMetadata(ctx, cfg, o) // issue 3: background, never delays serving
+	stopMetadata := startHasuraMetadata(ctx, cfg, o) // in the background: never delays serving
 	stopJanitor := jan.Start(ctx)                    // ends with ctx (SIGTERM in main) or Close
 	stopEpochs := sessions.StartEpochListener(ctx, cfg.DatabaseURL)
 	started = true
@@ -231,7 +231,7 @@ func (s *Server) Close() error {
 	return sqlDB.Close()
 }
 
-// --- Hasura metadata (issue 3) ---
+// --- Hasura metadata ---
 
 // startHasuraMetadata applies metadata/ through Hasura's metadata API in the
 // background, retrying while Hasura starts (it often starts after us, and its
