@@ -5,6 +5,8 @@ package handlers
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -14,6 +16,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/hasura-auth-go/auth/account"
+	"github.com/hasura-auth-go/auth/api"
 	"github.com/hasura-auth-go/auth/apierr"
 	"github.com/hasura-auth-go/auth/audit"
 	"github.com/hasura-auth-go/auth/config"
@@ -40,6 +43,7 @@ type Handlers struct {
 	pacer      *ratelimit.Pacer
 	metrics    *metrics.Metrics // nil: no /metrics
 	corsPolicy corsPolicy
+	openapi    *api.Document // GET /openapi.yaml, /openapi.json
 	// captcha checks routes declared Captcha; nil: no check configured.
 	// A verifier (Turnstile) is one assignment in NewRouter.
 	captcha func(c *gin.Context) error
@@ -62,11 +66,18 @@ type Options struct {
 const requestIDKey = "request_id"
 
 // NewRouter mounts every route of the route table (routes.go) with the
-// middleware its traits ask for (mount.go).
-func NewRouter(o Options) *gin.Engine {
+// middleware its traits ask for (mount.go), and derives the OpenAPI
+// document it serves from the same table (openapi.go).
+func NewRouter(o Options) (*gin.Engine, error) {
 	h := &Handlers{cfg: o.Config, db: o.DB, accounts: o.Accounts, sessions: o.Sessions, tokens: o.Tokens, log: o.Log, audit: o.Audit, janitor: o.Janitor}
 	h.limiter, h.metrics = o.Limiter, o.Metrics
 	h.pacer, h.corsPolicy = ratelimit.NewPacer(pacingCeiling), newCORSPolicy(o.Config)
+	if o.Audit == nil {
+		return nil, errors.New("handlers: an audit recorder is required")
+	}
+	if err := h.buildOpenAPI(routes); err != nil {
+		return nil, fmt.Errorf("the OpenAPI document: %w", err)
+	}
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
@@ -90,7 +101,7 @@ func NewRouter(o Options) *gin.Engine {
 	r.NoRoute(unmatched(apierr.RouteNotFound))
 	r.NoMethod(unmatched(apierr.MethodNotAllowed))
 	h.mount(r, routes)
-	return r
+	return r, nil
 }
 
 // requestLog tags each request with an id and logs one line per request:

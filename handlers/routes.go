@@ -96,11 +96,13 @@ func Routes() []Route { return append([]Route(nil), routes...) }
 // after its family, and its operation in the OpenAPI document (nhost's, or
 // api/openapi-ours.yaml for ours).
 var routes = []Route{
-	// System (system.go).
+	// System (system.go, openapi.go).
 	{Method: "GET", Path: "/healthz", Handle: (*Handlers).healthz, Mount: UnderPrefixAndRoot, Unlimited: true},
 	{Method: "HEAD", Path: "/healthz", Handle: (*Handlers).healthz, Mount: UnderPrefixAndRoot, Unlimited: true},
 	{Method: "GET", Path: "/version", Handle: (*Handlers).version},
 	{Method: "GET", Path: "/.well-known/jwks.json", Handle: (*Handlers).jwks},
+	{Method: "GET", Path: "/openapi.yaml", Handle: (*Handlers).openAPIYAML},
+	{Method: "GET", Path: "/openapi.json", Handle: (*Handlers).openAPIJSON},
 	{Method: "GET", Path: "/metrics", Handle: (*Handlers).serveMetrics, Access: MetricsToken, Mount: AtRoot, Unlimited: true},
 
 	// Sign-up, sign-in, sessions (signup.go, signin.go, token.go, user.go).

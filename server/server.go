@@ -185,10 +185,16 @@ func New(ctx context.Context, cfg *config.Config, db *gorm.DB, o Options) (*Serv
 	if err != nil {
 		return nil, err
 	}
-	router := handlers.NewRouter(handlers.Options{
+	router, err := handlers.NewRouter(handlers.Options{
 		Config: cfg, DB: db, Accounts: accounts, Sessions: sessions, Tokens: tokens, Log: o.Log,
 		Audit: recorder, Janitor: jan, Metrics: m, Limiter: limiter,
 	})
+	if err != nil {
+		if limiter != nil {
+			_ = limiter.Close()
+		}
+		return nil, err
+	}
 	stopMetadata := startHasuraMetadata(ctx, cfg, o) // in the background: never delays serving
 	stopJanitor := jan.Start(ctx)                    // ends with ctx (SIGTERM in main) or Close
 	stopEpochs := sessions.StartEpochListener(ctx, cfg.DatabaseURL)
