@@ -5,11 +5,11 @@
 //
 // Two write paths, chosen per call:
 //
-//   - audit.Log(ctx, tx, e) with tx non-nil writes the row in the caller's
+//   - Recorder.Log(ctx, tx, e) with tx non-nil writes the row in the caller's
 //     transaction: it commits or rolls back with the change it describes.
 //     Use it for rare, security-relevant changes (admin actions, MFA,
 //     password and email changes, sign-out everywhere).
-//   - audit.Log(ctx, nil, e) queues the row; a background writer inserts
+//   - Recorder.Log(ctx, nil, e) queues the row; a background writer inserts
 //     queued rows in batches (one statement per batch). The request gains no
 //     database round trip. Use it on hot paths (sign-in, sign-up, refresh
 //     reuse, sign-out) and for failures, which have no transaction. Call it

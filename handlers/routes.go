@@ -93,8 +93,9 @@ const (
 func Routes() []Route { return append([]Route(nil), routes...) }
 
 // The route table. To add a route: a row here, its handler in a file named
-// after its family, and its operation in the OpenAPI document (nhost's, or
-// api/openapi-ours.yaml for ours).
+// after its family, its operation in the OpenAPI document (nhost's, or
+// api/openapi-ours.yaml for ours), and an example request in routes_test.go,
+// which checks the row against what the route does.
 var routes = []Route{
 	// System (system.go, openapi.go).
 	{Method: "GET", Path: "/healthz", Handle: (*Handlers).healthz, Mount: UnderPrefixAndRoot, Unlimited: true},
