@@ -21,7 +21,6 @@ import (
 	"github.com/hasura-auth-go/auth/models"
 	"github.com/hasura-auth-go/auth/secretbox"
 	"github.com/hasura-auth-go/auth/session"
-	"github.com/hasura-auth-go/auth/token"
 	"github.com/hasura-auth-go/auth/usercache"
 )
 
@@ -32,19 +31,46 @@ type Service struct {
 	sessions  *session.Service
 	log       *slog.Logger
 	dummyHash []byte
-	now       func() time.Time               // WithClock; time.Now by default
-	secrets   *secretbox.Box                 // TOTP secrets at rest; nil without AUTH_ENCRYPTION_KEY
-	redirects redirectRules                  // AUTH_CLIENT_URL + AUTH_ACCESS_CONTROL_ALLOWED_REDIRECT_URLS
-	mailer    Mailer                         // WithMailer; an unconfigured one (every send fails) by default
+	audit     *audit.Recorder
+	now       func() time.Time
+	secrets   *secretbox.Box // TOTP secrets at rest; nil without AUTH_ENCRYPTION_KEY
+	redirects redirectRules  // AUTH_CLIENT_URL + AUTH_ACCESS_CONTROL_ALLOWED_REDIRECT_URLS
+	mailer    Mailer
 	profiles  *usercache.Cache[*models.User] // GET /user answers, kept exact by the sessions' LISTEN connection
 }
 
 // maxProfiles bounds the profile cache (a few hundred bytes each).
 const maxProfiles = 20_000
 
+// Options are what a Service depends on.
+type Options struct {
+	DB       *gorm.DB
+	Config   *config.Config
+	Sessions *session.Service
+	Audit    *audit.Recorder
+	Mailer   Mailer           // nil: an unconfigured one (every send fails)
+	Now      func() time.Time // nil: time.Now; TOTP steps and lockout, tickets, elevation age
+	Log      *slog.Logger
+}
+
+// Mailer sends the email flows' messages (package mail).
+type Mailer interface {
+	// Send delivers before returning; flows report its failure.
+	Send(ctx context.Context, msg mail.Message) error
+	// SendLater delivers in the background and logs a failure.
+	SendLater(ctx context.Context, msg mail.Message)
+}
+
 // New returns a Service. It hashes a throwaway password once so that sign-in
 // for an unknown email costs the same bcrypt work as for a known one.
-func New(db *gorm.DB, cfg *config.Config, sessions *session.Service, log *slog.Logger, opts ...Option) (*Service, error) {
+func New(o Options) (*Service, error) {
+	if o.Audit == nil {
+		return nil, errors.New("account: an audit recorder is required")
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	cfg := o.Config
 	dummy, err := bcrypt.GenerateFromPassword([]byte(uuid.NewString()), cfg.BcryptCost)
 	if err != nil {
 		return nil, fmt.Errorf("prepare dummy hash: %w", err)
@@ -57,22 +83,19 @@ func New(db *gorm.DB, cfg *config.Config, sessions *session.Service, log *slog.L
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{db: db, cfg: cfg, sessions: sessions, log: log, dummyHash: dummy, now: time.Now, secrets: secrets, redirects: redirects,
-		profiles: usercache.New[*models.User](maxProfiles, time.Second)}
-	sessions.Subscribe(s.profiles)
-	for _, o := range opts {
-		o(s)
-	}
+	s := &Service{db: o.DB, cfg: cfg, sessions: o.Sessions, log: o.Log, audit: o.Audit, dummyHash: dummy, now: o.Now,
+		secrets: secrets, redirects: redirects, mailer: o.Mailer, profiles: usercache.New[*models.User](maxProfiles, time.Second)}
+	o.Sessions.Subscribe(s.profiles)
 	if s.mailer == nil {
-		if s.mailer, err = mail.New(mail.Config{}, mail.Options{Log: log}); err != nil {
+		if s.mailer, err = mail.New(mail.Config{}, mail.Options{Log: o.Log}); err != nil {
 			return nil, err
 		}
 	}
 	return s, nil
 }
 
-// Options are the contract's SignUpOptions.
-type Options struct {
+// SignUpOptions are the contract's SignUpOptions.
+type SignUpOptions struct {
 	AllowedRoles []string       `json:"allowedRoles"`
 	DefaultRole  string         `json:"defaultRole"`
 	DisplayName  string         `json:"displayName"`
@@ -81,7 +104,7 @@ type Options struct {
 	RedirectTo   string         `json:"redirectTo"`
 }
 
-// profile is what Options resolve to once checked against the configuration.
+// profile is what SignUpOptions resolve to once checked against the configuration.
 type profile struct {
 	roles       []string
 	defaultRole string
@@ -91,9 +114,9 @@ type profile struct {
 	redirectTo  string // options.redirectTo, else AUTH_CLIENT_URL: where email links lead
 }
 
-func (s *Service) resolve(o *Options, fallbackDisplayName string) (p *profile, err error) {
+func (s *Service) resolve(o *SignUpOptions, fallbackDisplayName string) (p *profile, err error) {
 	if o == nil {
-		o = &Options{}
+		o = &SignUpOptions{}
 	}
 	p = &profile{
 		roles:       s.cfg.DefaultAllowedRoles,
@@ -139,7 +162,7 @@ func (s *Service) resolve(o *Options, fallbackDisplayName string) (p *profile, e
 
 // SignUpEmailPassword creates a user. The session is nil when the user must
 // verify their email first or new users start disabled.
-func (s *Service) SignUpEmailPassword(ctx context.Context, email, password string, o *Options) (*session.Issued, error) {
+func (s *Service) SignUpEmailPassword(ctx context.Context, email, password string, o *SignUpOptions) (*session.Issued, error) {
 	if s.cfg.DisableSignup {
 		return nil, apierr.New(apierr.SignupDisabled)
 	}
@@ -197,7 +220,7 @@ func (s *Service) SignUpEmailPassword(ctx context.Context, email, password strin
 		if u.Disabled || s.cfg.EmailVerifiedRequired {
 			return nil
 		}
-		issued, err = s.sessions.Start(tx, u)
+		issued, err = s.sessions.Start(tx, u, session.NotElevated)
 		return err
 	})
 	if err != nil {
@@ -249,8 +272,8 @@ func (s *Service) SignInEmailPassword(ctx context.Context, email, password strin
 		ticket, err := s.startMFA(db, u.ID)
 		return nil, ticket, err
 	}
-	err = s.db.WithContext(token.WithElevated(ctx)).Transaction(func(tx *gorm.DB) error {
-		issued, err = s.sessions.Start(tx, u)
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		issued, err = s.sessions.Start(tx, u, session.Elevated)
 		return err
 	})
 	return issued, "", err
@@ -261,7 +284,7 @@ func (s *Service) SignInAnonymous(ctx context.Context, displayName, locale strin
 	if !s.cfg.AnonymousUsersEnabled || s.cfg.DisableSignup {
 		return nil, apierr.New(apierr.DisabledEndpoint)
 	}
-	p, err := s.resolve(&Options{DisplayName: displayName, Locale: locale, Metadata: metadata}, "Anonymous User")
+	p, err := s.resolve(&SignUpOptions{DisplayName: displayName, Locale: locale, Metadata: metadata}, "Anonymous User")
 	if err != nil {
 		return nil, err
 	}
@@ -282,7 +305,7 @@ const anonymousRole = "anonymous"
 // in again with the new credentials. With "email-password" that is the
 // password (after following the verification mail when verification is
 // required); with "passwordless" it is the magic link mailed here.
-func (s *Service) Deanonymize(ctx context.Context, userID uuid.UUID, method, email, password string, o *Options) error {
+func (s *Service) Deanonymize(ctx context.Context, userID uuid.UUID, method, email, password string, o *SignUpOptions) error {
 	switch method {
 	case "email-password":
 		if err := s.validatePassword(password); err != nil {
@@ -376,7 +399,7 @@ func (s *Service) Deanonymize(ctx context.Context, userID uuid.UUID, method, ema
 		if _, err := s.sessions.RevokeAll(tx, u.ID); err != nil {
 			return err
 		}
-		return audit.Log(ctx, tx, audit.Event{Type: audit.Deanonymized, UserID: u.ID, Email: email})
+		return s.audit.Log(ctx, tx, audit.Event{Type: audit.Deanonymized, UserID: u.ID, Email: email})
 	})
 	if err != nil || pending == nil {
 		return err

@@ -72,7 +72,7 @@ func (s *Service) AdminCreateUser(ctx context.Context, in AdminNewUser) (*models
 		h := string(b)
 		hash = &h
 	}
-	p, err := s.resolve(&Options{DisplayName: in.DisplayName, Locale: in.Locale, Metadata: in.Metadata}, in.Email)
+	p, err := s.resolve(&SignUpOptions{DisplayName: in.DisplayName, Locale: in.Locale, Metadata: in.Metadata}, in.Email)
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +95,7 @@ func (s *Service) AdminCreateUser(ctx context.Context, in AdminNewUser) (*models
 			}
 			return err
 		}
-		return audit.Log(ctx, tx, audit.Event{Type: audit.AdminUserCreated, UserID: u.ID, Actor: audit.ActorAdmin,
+		return s.audit.Log(ctx, tx, audit.Event{Type: audit.AdminUserCreated, UserID: u.ID, Actor: audit.ActorAdmin,
 			Detail: map[string]any{"email": in.Email, "defaultRole": defaultRole, "roles": roles, "disabled": in.Disabled}})
 	})
 	if err != nil {
@@ -165,7 +165,7 @@ func (s *Service) adminChange(ctx context.Context, id uuid.UUID, change func(tx 
 			return err
 		}
 		ev.UserID, ev.Actor = id, audit.ActorAdmin
-		return audit.Log(ctx, tx, ev)
+		return s.audit.Log(ctx, tx, ev)
 	})
 	if err != nil {
 		return nil, err
@@ -253,6 +253,6 @@ func (s *Service) AdminDeleteUser(ctx context.Context, id uuid.UUID) error {
 		if u.Email != nil {
 			detail["email"] = *u.Email
 		}
-		return audit.Log(ctx, tx, audit.Event{Type: audit.AdminUserDeleted, UserID: id, Actor: audit.ActorAdmin, Detail: detail})
+		return s.audit.Log(ctx, tx, audit.Event{Type: audit.AdminUserDeleted, UserID: id, Actor: audit.ActorAdmin, Detail: detail})
 	})
 }

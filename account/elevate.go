@@ -60,8 +60,8 @@ func (s *Service) ElevatePassword(ctx context.Context, userID uuid.UUID, passwor
 		return nil, apierr.New(apierr.InvalidEmailPassword)
 	}
 	var issued *session.Issued
-	err = s.db.WithContext(token.WithElevated(ctx)).Transaction(func(tx *gorm.DB) error {
-		issued, err = s.sessions.Start(tx, u)
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		issued, err = s.sessions.Start(tx, u, session.Elevated)
 		return err
 	})
 	return issued, err
@@ -75,7 +75,7 @@ func (s *Service) ElevateTOTP(ctx context.Context, userID uuid.UUID, code string
 		issued  *session.Issued
 		refused bool
 	)
-	err := s.db.WithContext(token.WithElevated(ctx)).Transaction(func(tx *gorm.DB) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		u, err := models.LockUserByID(tx, userID)
 		if errors.Is(err, models.ErrNotFound) {
 			return apierr.New(apierr.Unauthorized)
@@ -86,7 +86,7 @@ func (s *Service) ElevateTOTP(ctx context.Context, userID uuid.UUID, code string
 		if refused, err = s.proveTOTP(tx, u, code); err != nil || refused {
 			return err // a refused code still commits, so the failure counts
 		}
-		issued, err = s.sessions.Start(tx, u)
+		issued, err = s.sessions.Start(tx, u, session.Elevated)
 		return err
 	})
 	if err != nil {

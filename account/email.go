@@ -259,7 +259,7 @@ func (s *Service) setPassword(ctx context.Context, tx *gorm.DB, userID uuid.UUID
 	if _, err := models.DeleteUserSessions(tx, userID); err != nil {
 		return fmt.Errorf("end sessions: %w", err)
 	}
-	return audit.Log(ctx, tx, audit.Event{Type: audit.PasswordChanged, UserID: userID})
+	return s.audit.Log(ctx, tx, audit.Event{Type: audit.PasswordChanged, UserID: userID})
 }
 
 // ChangeEmail asks to move a signed-in user to newEmail (the handler checks
@@ -349,7 +349,7 @@ func (s *Service) VerifyTicket(ctx context.Context, ticket, linkType string) (*V
 				return err
 			}
 			if !u.EmailVerified {
-				if err := audit.Log(ctx, tx, audit.Event{Type: audit.EmailVerified, UserID: u.ID}); err != nil {
+				if err := s.audit.Log(ctx, tx, audit.Event{Type: audit.EmailVerified, UserID: u.ID}); err != nil {
 					return err
 				}
 			}
@@ -369,7 +369,7 @@ func (s *Service) VerifyTicket(ctx context.Context, ticket, linkType string) (*V
 			if u, err = models.FindUserByID(tx, u.ID); err != nil {
 				return err
 			}
-			if err := audit.Log(ctx, tx, audit.Event{Type: audit.EmailChanged, UserID: u.ID,
+			if err := s.audit.Log(ctx, tx, audit.Event{Type: audit.EmailChanged, UserID: u.ID,
 				Detail: map[string]any{"from": from, "to": u.Email}}); err != nil {
 				return err
 			}
@@ -382,7 +382,7 @@ func (s *Service) VerifyTicket(ctx context.Context, ticket, linkType string) (*V
 				u.EmailVerified = true
 			}
 		}
-		issued, err = s.sessions.Start(tx, u)
+		issued, err = s.sessions.Start(tx, u, session.NotElevated)
 		return err
 	})
 	if err != nil {

@@ -23,7 +23,6 @@ import (
 	"github.com/hasura-auth-go/auth/audit"
 	"github.com/hasura-auth-go/auth/models"
 	"github.com/hasura-auth-go/auth/session"
-	"github.com/hasura-auth-go/auth/token"
 )
 
 // TOTP as authenticator apps expect it: SHA1, 6 digits, 30 s steps, one step
@@ -160,7 +159,7 @@ func (s *Service) ChangeMFA(ctx context.Context, userID uuid.UUID, code string, 
 		} else if err := models.SetUserTOTP(tx, u.ID, nil, nil); err != nil {
 			return err
 		}
-		return audit.Log(ctx, tx, ev)
+		return s.audit.Log(ctx, tx, ev)
 	})
 	if err != nil {
 		return err
@@ -200,7 +199,7 @@ func (s *Service) SignInMFATOTP(ctx context.Context, ticket, code string) (*sess
 		issued  *session.Issued
 		refused bool
 	)
-	err := s.db.WithContext(token.WithElevated(ctx)).Transaction(func(tx *gorm.DB) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		now := s.now()
 		u, err := models.LockUserByTicket(tx, storedTicket(ticket), now)
 		if errors.Is(err, models.ErrNotFound) {
@@ -215,7 +214,7 @@ func (s *Service) SignInMFATOTP(ctx context.Context, ticket, code string) (*sess
 		if err := models.ClearUserTicket(tx, u.ID, now); err != nil {
 			return fmt.Errorf("consume MFA ticket: %w", err)
 		}
-		issued, err = s.sessions.Start(tx, u)
+		issued, err = s.sessions.Start(tx, u, session.Elevated)
 		return err
 	})
 	if err != nil {

@@ -16,7 +16,6 @@ import (
 	"github.com/hasura-auth-go/auth/mail"
 	"github.com/hasura-auth-go/auth/models"
 	"github.com/hasura-auth-go/auth/session"
-	"github.com/hasura-auth-go/auth/token"
 )
 
 // Email one-time codes: 6 digits, bcrypt-hashed in auth.users.otp_hash
@@ -32,7 +31,7 @@ const (
 // SignInPasswordlessEmail mails a magic link (POST /signin/passwordless/email).
 // An unknown email gets an account, unverified until the link is followed,
 // when sign-up is open.
-func (s *Service) SignInPasswordlessEmail(ctx context.Context, email string, o *Options) error {
+func (s *Service) SignInPasswordlessEmail(ctx context.Context, email string, o *SignUpOptions) error {
 	if !s.cfg.Email.PasswordlessEnabled {
 		return apierr.New(apierr.DisabledEndpoint)
 	}
@@ -55,7 +54,7 @@ func (s *Service) SignInPasswordlessEmail(ctx context.Context, email string, o *
 
 // SignInOTPEmail mails a 6-digit code (POST /signin/otp/email), creating the
 // user as the magic link does.
-func (s *Service) SignInOTPEmail(ctx context.Context, email string, o *Options) error {
+func (s *Service) SignInOTPEmail(ctx context.Context, email string, o *SignUpOptions) error {
 	if !s.cfg.Email.OTPEmailEnabled {
 		return apierr.New(apierr.DisabledEndpoint)
 	}
@@ -96,7 +95,7 @@ func newOTP() (string, error) {
 	return fmt.Sprintf("%06d", n), nil
 }
 
-func (s *Service) passwordlessInput(email string, o *Options) (*profile, error) {
+func (s *Service) passwordlessInput(email string, o *SignUpOptions) (*profile, error) {
 	if err := validateEmailFormat(email); err != nil {
 		return nil, err
 	}
@@ -211,11 +210,8 @@ func (s *Service) SignInOTPEmailVerify(ctx context.Context, email, code string) 
 			}
 			u.EmailVerified = true
 		}
-		sctx := ctx
-		if !totpActive(u) {
-			sctx = token.WithElevated(ctx) // the code proves what a password would
-		}
-		issued, err = s.sessions.Start(tx.WithContext(sctx), u)
+		// The code proves what a password would, for users without TOTP.
+		issued, err = s.sessions.Start(tx, u, session.Elevation(!totpActive(u)))
 		return err
 	})
 	if err != nil {

@@ -1,5 +1,7 @@
 // Package api holds the HTTP contract of the auth server: nhost's auth OpenAPI
-// document, copied unchanged so that tests can check responses against it.
+// document, copied unchanged so that tests can check responses against it,
+// our own operations beside it, and the document served at /openapi.yaml,
+// derived from both (served.go).
 package api
 
 import _ "embed"

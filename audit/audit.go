@@ -5,11 +5,11 @@
 //
 // Two write paths, chosen per call:
 //
-//   - audit.Log(ctx, tx, e) with tx non-nil writes the row in the caller's
+//   - Recorder.Log(ctx, tx, e) with tx non-nil writes the row in the caller's
 //     transaction: it commits or rolls back with the change it describes.
 //     Use it for rare, security-relevant changes (admin actions, MFA,
 //     password and email changes, sign-out everywhere).
-//   - audit.Log(ctx, nil, e) queues the row; a background writer inserts
+//   - Recorder.Log(ctx, nil, e) queues the row; a background writer inserts
 //     queued rows in batches (one statement per batch). The request gains no
 //     database round trip. Use it on hot paths (sign-in, sign-up, refresh
 //     reuse, sign-out) and for failures, which have no transaction. Call it
@@ -17,10 +17,9 @@
 //     the database refuses a batch, rows are dropped and counted in a
 //     warning, never blocking a request.
 //
-// Request details (IP, user agent, request id) and the Recorder travel in
-// ctx: the HTTP layer adds them with WithRequest. Without a Recorder in ctx
-// (a service called outside a request), queued events are dropped and
-// in-transaction events are still written.
+// The services that record hold the Recorder. Request details (IP, user
+// agent, request id) travel in ctx: the HTTP layer adds them with
+// WithRequest; an event recorded outside a request has none.
 package audit
 
 import (
@@ -52,14 +51,14 @@ const (
 	RefreshReuse     Type = "refresh-token-reuse" // a rotated token was replayed; detail: refreshTokenId
 	SignOut          Type = "sign-out"            // one session; detail: refreshTokenId
 	SignOutAll       Type = "sign-out-all"        // every session of the user, by the user
-	PasswordChanged  Type = "password-changed"    // issue 5: reset or change
-	EmailChanged     Type = "email-changed"       // issue 5: confirmed change; detail: from, to
-	EmailVerified    Type = "email-verified"      // issue 5
-	MFAEnabled       Type = "mfa-enabled"         // detail: type
-	MFADisabled      Type = "mfa-disabled"        // detail: type
-	PATCreated       Type = "pat-created"         // detail: patId
-	PATRevoked       Type = "pat-revoked"         // detail: patId
-	Deanonymized     Type = "deanonymized"        // anonymous user got an email and password
+	PasswordChanged  Type = "password-changed"    // reset or change
+	EmailChanged     Type = "email-changed"       // confirmed change; detail: from, to
+	EmailVerified    Type = "email-verified"
+	MFAEnabled       Type = "mfa-enabled"  // detail: type
+	MFADisabled      Type = "mfa-disabled" // detail: type
+	PATCreated       Type = "pat-created"  // detail: patId
+	PATRevoked       Type = "pat-revoked"  // detail: patId
+	Deanonymized     Type = "deanonymized" // anonymous user got an email and password
 	AdminUserCreated Type = "admin.user-created"
 	AdminUserUpdated Type = "admin.user-updated" // detail: disabled, defaultRole, roles as changed
 	AdminUserDeleted Type = "admin.user-deleted" // detail: email
@@ -93,41 +92,28 @@ type Request struct {
 
 type ctxKey struct{}
 
-type ctxVal struct {
-	rec *Recorder
-	req Request
+// WithRequest returns ctx carrying the caller's request details.
+func WithRequest(ctx context.Context, req Request) context.Context {
+	return context.WithValue(ctx, ctxKey{}, req)
 }
 
-// WithRequest returns ctx carrying rec and the caller's request details.
-func WithRequest(ctx context.Context, rec *Recorder, req Request) context.Context {
-	return context.WithValue(ctx, ctxKey{}, ctxVal{rec: rec, req: req})
-}
-
-func fromContext(ctx context.Context) (ctxVal, bool) {
+func requestFrom(ctx context.Context) Request {
 	if ctx == nil {
-		return ctxVal{}, false
+		return Request{}
 	}
-	v, ok := ctx.Value(ctxKey{}).(ctxVal)
-	return v, ok
+	req, _ := ctx.Value(ctxKey{}).(Request)
+	return req
 }
 
 // Log records e: in tx when tx is non-nil, else through the queue. See the
 // package comment for which to use. The error is only ever non-nil with tx;
 // return it so the transaction rolls back rather than commit unaudited.
-func Log(ctx context.Context, tx *gorm.DB, e Event) error {
-	v, _ := fromContext(ctx)
-	now := time.Now
-	if v.rec != nil {
-		now = v.rec.now
-	}
-	r := newRow(e, v.req, now())
+func (r *Recorder) Log(ctx context.Context, tx *gorm.DB, e Event) error {
+	x := newRow(e, requestFrom(ctx), r.now())
 	if tx != nil {
-		return insert(tx, []row{r})
+		return insert(tx, []row{x})
 	}
-	if v.rec == nil {
-		return nil
-	}
-	v.rec.enqueue(r)
+	r.enqueue(x)
 	return nil
 }
 

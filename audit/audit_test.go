@@ -1,7 +1,6 @@
 package audit
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -32,10 +31,4 @@ func TestNewRowIsStorable(t *testing.T) {
 	require.Nil(t, r.UserID)
 	require.Nil(t, r.UserAgent)
 	require.Empty(t, r.Email)
-}
-
-// Without a recorder in the context (a service called outside a request),
-// a queued event is dropped quietly rather than failing the caller.
-func TestLogWithoutRecorder(t *testing.T) {
-	require.NoError(t, Log(context.Background(), nil, Event{Type: SignIn}))
 }

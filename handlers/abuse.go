@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/netip"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -34,28 +33,23 @@ func (h *Handlers) bodyCap(c *gin.Context) {
 	c.Next()
 }
 
-// routePath is the request path without AUTH_API_PREFIX; ok is false for
-// paths outside it (the unprefixed /healthz, /metrics).
-func (h *Handlers) routePath(c *gin.Context) (string, bool) {
-	p, ok := strings.CutPrefix(c.Request.URL.Path, h.cfg.APIPrefix)
-	if !ok || (p != "" && p[0] != '/') {
-		return "", false
+// rateLimit applies AUTH_RATE_LIMIT_* to a route of class (mounted only
+// when enabled).
+func (h *Handlers) rateLimit(class ratelimit.Class) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if h.checkLimit(c, class) {
+			c.Next()
+		}
 	}
-	return p, true
 }
 
-// rateLimit applies AUTH_RATE_LIMIT_* (mounted only when enabled). The
-// client is the IP gin resolves under AUTH_TRUSTED_PROXIES; the target is the
-// "email" of the body on brute-force and email-sending routes.
-func (h *Handlers) rateLimit(c *gin.Context) {
-	path, ok := h.routePath(c)
-	if !ok || path == "/healthz" || path == "/metrics" || c.Request.Method == http.MethodOptions {
-		c.Next()
-		return
-	}
+// checkLimit counts the request; false: refused, the 429 is written. The
+// client is the IP gin resolves under AUTH_TRUSTED_PROXIES; the target is
+// the "email" of the body on classes counted per address.
+func (h *Handlers) checkLimit(c *gin.Context, class ratelimit.Class) bool {
 	ip, _ := netip.ParseAddr(c.ClientIP())
-	req := ratelimit.Request{Path: path, IP: ip}
-	if ratelimit.BruteForceProtected(path) || ratelimit.SendsEmail(path, true) {
+	req := ratelimit.Request{Class: class, IP: ip}
+	if class.Targeted() {
 		req.Target = h.peekEmail(c)
 	}
 	denied, err := h.limiter.Check(c.Request.Context(), req)
@@ -67,9 +61,9 @@ func (h *Handlers) rateLimit(c *gin.Context) {
 		h.metrics.RateLimited(denied.Rule)
 		c.Header("Retry-After", strconv.Itoa(ratelimit.RetryAfterSeconds(denied.RetryAfter)))
 		h.writeError(c, apierr.New(apierr.TooManyRequests))
-		return
+		return false
 	}
-	c.Next()
+	return true
 }
 
 // peekEmail reads the "email" of a JSON body and puts the body back for the
@@ -101,32 +95,61 @@ func (h *Handlers) peekEmail(c *gin.Context) string {
 	return s
 }
 
-// pacedRoutes answer "OK" whether or not the account exists; their timing
-// is evened out by ratelimit.Pacer.
-var pacedRoutes = map[string]bool{
-	"/user/password/reset":                true,
-	"/signin/passwordless/email":          true,
-	"/signin/otp/email":                   true,
-	"/user/email/send-verification-email": true,
-}
-
 // pacingCeiling bounds how long an answer is held.
 const pacingCeiling = 5 * time.Second
 
-// pace holds a successful answer of a paced route (see ratelimit.Pacer);
-// errors about the request itself are not paced: they do not depend on the account.
-func (h *Handlers) pace(c *gin.Context, started time.Time, status int) {
-	if status < 200 || status > 299 || c.FullPath() == "" {
-		return
+// hold evens out the timing of a paced route (Route.Paced): its answer is
+// buffered and released once ratelimit.Pacer says. Errors about the request
+// itself are not paced: they do not depend on the account.
+func (h *Handlers) hold(c *gin.Context) {
+	started := time.Now()
+	orig := c.Writer
+	w := &bufferedWriter{ResponseWriter: orig, status: orig.Status()}
+	c.Writer = w
+	// On a panic the held answer is dropped: recover writes the 500.
+	defer func() { c.Writer = orig }()
+	c.Next()
+	if w.status >= 200 && w.status <= 299 {
+		if d := h.pacer.Delay(c.FullPath(), time.Since(started), time.Now()); d > 0 {
+			t := time.NewTimer(d)
+			select {
+			case <-t.C:
+			case <-c.Request.Context().Done():
+			}
+			t.Stop()
+		}
 	}
-	d := h.pacer.Delay(c.FullPath(), time.Since(started), time.Now())
-	if d <= 0 {
-		return
+	if err := w.release(orig); err != nil {
+		h.log.DebugContext(c.Request.Context(), "answer not delivered", "error", err.Error())
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-c.Request.Context().Done():
+}
+
+// bufferedWriter holds an answer until hold releases it.
+type bufferedWriter struct {
+	gin.ResponseWriter
+	status int
+	body   bytes.Buffer
+}
+
+func (w *bufferedWriter) WriteHeader(code int) {
+	if code > 0 {
+		w.status = code
 	}
+}
+func (w *bufferedWriter) WriteHeaderNow()                   {}
+func (w *bufferedWriter) Write(b []byte) (int, error)       { return w.body.Write(b) }
+func (w *bufferedWriter) WriteString(s string) (int, error) { return w.body.WriteString(s) }
+func (w *bufferedWriter) Status() int                       { return w.status }
+func (w *bufferedWriter) Size() int                         { return w.body.Len() }
+func (w *bufferedWriter) Written() bool                     { return w.body.Len() > 0 }
+func (w *bufferedWriter) Flush()                            {}
+func (w *bufferedWriter) Pusher() http.Pusher               { return nil }
+func (w *bufferedWriter) release(to gin.ResponseWriter) error {
+	to.WriteHeader(w.status)
+	if w.body.Len() == 0 {
+		to.WriteHeaderNow()
+		return nil
+	}
+	_, err := to.Write(w.body.Bytes())
+	return err
 }

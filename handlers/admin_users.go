@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"crypto/sha256"
-	"crypto/subtle"
 	"net/http"
 	"strconv"
 	"strings"
@@ -16,80 +14,21 @@ import (
 	"github.com/hasura-auth-go/auth/apierr"
 	"github.com/hasura-auth-go/auth/audit"
 	"github.com/hasura-auth-go/auth/models"
-	"github.com/hasura-auth-go/auth/session"
 )
 
-// Operators' endpoints (issue 7): the admin API under /admin, guarded by
-// HASURA_GRAPHQL_ADMIN_SECRET (requireAdmin, admin.go), and the purge of
-// expired rows for cron jobs, guarded by AUTH_WEBHOOK_KEY or the admin secret.
-
-// auditContext hands the audit recorder and the caller's details to the
-// services through the request context (package audit).
-func (h *Handlers) auditContext(c *gin.Context) {
-	ctx := audit.WithRequest(c.Request.Context(), h.audit, audit.Request{
-		// ClientIP honours AUTH_TRUSTED_PROXIES (set on the router), as rate limits do.
-		IP: c.ClientIP(), UserAgent: c.Request.UserAgent(), RequestID: requestID(c),
-	})
-	c.Request = c.Request.WithContext(ctx)
-	c.Next()
-}
-
-// auditSignIn queues a sign-in (or sign-up) outcome: no round trip on the
-// request. Only refusals after a credential was checked count as failures;
-// a malformed request is not an attempt.
-func (h *Handlers) auditSignIn(c *gin.Context, ok audit.Type, method, email string, issued *session.Issued, err error) {
-	ctx := c.Request.Context()
-	if err == nil {
-		e := audit.Event{Type: ok, Email: email, Detail: map[string]any{"method": method}}
-		if issued != nil && issued.User != nil {
-			e.UserID = issued.User.ID
-		}
-		_ = audit.Log(ctx, nil, e)
-		return
-	}
-	ae := apierr.As(err)
-	if ae.Status != http.StatusUnauthorized && ae.Status != http.StatusForbidden && ae.Status != http.StatusConflict {
-		return
-	}
-	t := audit.SignInFailed
-	if ok == audit.SignUp {
-		t = audit.SignUpFailed
-	}
-	_ = audit.Log(ctx, nil, audit.Event{Type: t, Email: email, Detail: map[string]any{"method": method, "reason": ae.Code}})
-}
+// Operators' endpoints: the admin API under /admin, for callers holding
+// HASURA_GRAPHQL_ADMIN_SECRET, and the purge of expired rows for cron jobs,
+// for AUTH_WEBHOOK_KEY or the admin secret (access.go checks both).
 
 // purgeExpired deletes expired sessions, retired tokens, tickets and old
 // audit rows now, as the background janitor does, and says how many.
 func (h *Handlers) purgeExpired(c *gin.Context) error {
-	if err := h.requireWebhookOrAdmin(c); err != nil {
-		return err
-	}
 	res, err := h.janitor.RunOnce(c.Request.Context())
 	if err != nil {
 		return err
 	}
 	c.JSON(http.StatusOK, res)
 	return nil
-}
-
-// requireWebhookOrAdmin admits X-Webhook-Key: AUTH_WEBHOOK_KEY (a narrower
-// secret a cron job can hold) or X-Hasura-Admin-Secret.
-func (h *Handlers) requireWebhookOrAdmin(c *gin.Context) error {
-	key := h.cfg.Operators.WebhookKey
-	if key == "" && h.cfg.HasuraAdminSecret == "" {
-		return apierr.Newf(apierr.DisabledEndpoint, "Set AUTH_WEBHOOK_KEY or HASURA_GRAPHQL_ADMIN_SECRET to use this endpoint")
-	}
-	if got := c.GetHeader("X-Webhook-Key"); key != "" && got != "" {
-		g, w := sha256.Sum256([]byte(got)), sha256.Sum256([]byte(key))
-		if subtle.ConstantTimeCompare(g[:], w[:]) == 1 {
-			return nil
-		}
-		return apierr.Newf(apierr.Unauthorized, "Send AUTH_WEBHOOK_KEY in X-Webhook-Key or the admin secret in X-Hasura-Admin-Secret")
-	}
-	if h.cfg.HasuraAdminSecret == "" {
-		return apierr.Newf(apierr.Unauthorized, "Send AUTH_WEBHOOK_KEY in X-Webhook-Key")
-	}
-	return h.requireAdmin(c)
 }
 
 // adminUser is the contract's User plus what only an operator sees.
@@ -138,9 +77,6 @@ func queryText(s string) bool {
 
 // GET /admin/users?email=&q=&limit=&offset= → {"users": [...]}, newest first.
 func (h *Handlers) adminListUsers(c *gin.Context) error {
-	if err := h.requireAdmin(c); err != nil {
-		return err
-	}
 	limit, err := queryInt(c, "limit", 50, 1, 500)
 	if err != nil {
 		return err
@@ -166,9 +102,6 @@ func (h *Handlers) adminListUsers(c *gin.Context) error {
 }
 
 func (h *Handlers) adminGetUser(c *gin.Context) error {
-	if err := h.requireAdmin(c); err != nil {
-		return err
-	}
 	id, err := userID(c)
 	if err != nil {
 		return err
@@ -194,9 +127,6 @@ type adminCreateUserRequest struct {
 }
 
 func (h *Handlers) adminCreateUser(c *gin.Context) error {
-	if err := h.requireAdmin(c); err != nil {
-		return err
-	}
 	var req adminCreateUserRequest
 	if err := h.bindJSON(c, &req, false); err != nil {
 		return err
@@ -216,9 +146,6 @@ func (h *Handlers) adminDisableUser(c *gin.Context) error { return h.adminSetDis
 func (h *Handlers) adminEnableUser(c *gin.Context) error  { return h.adminSetDisabled(c, false) }
 
 func (h *Handlers) adminSetDisabled(c *gin.Context, disabled bool) error {
-	if err := h.requireAdmin(c); err != nil {
-		return err
-	}
 	id, err := userID(c)
 	if err != nil {
 		return err
@@ -237,9 +164,6 @@ type adminSetRolesRequest struct {
 }
 
 func (h *Handlers) adminSetRoles(c *gin.Context) error {
-	if err := h.requireAdmin(c); err != nil {
-		return err
-	}
 	id, err := userID(c)
 	if err != nil {
 		return err
@@ -257,9 +181,6 @@ func (h *Handlers) adminSetRoles(c *gin.Context) error {
 }
 
 func (h *Handlers) adminSignOutAll(c *gin.Context) error {
-	if err := h.requireAdmin(c); err != nil {
-		return err
-	}
 	id, err := userID(c)
 	if err != nil {
 		return err
@@ -273,9 +194,6 @@ func (h *Handlers) adminSignOutAll(c *gin.Context) error {
 }
 
 func (h *Handlers) adminDeleteUser(c *gin.Context) error {
-	if err := h.requireAdmin(c); err != nil {
-		return err
-	}
 	id, err := userID(c)
 	if err != nil {
 		return err
@@ -290,9 +208,6 @@ func (h *Handlers) adminDeleteUser(c *gin.Context) error {
 // GET /admin/audit-log?userId=&event=&before=<id>&limit= → {"events": [...]},
 // newest first; pass the last id as before= for the next page.
 func (h *Handlers) adminAuditLog(c *gin.Context) error {
-	if err := h.requireAdmin(c); err != nil {
-		return err
-	}
 	limit, err := queryInt(c, "limit", 100, 1, 1000)
 	if err != nil {
 		return err

@@ -1,11 +1,7 @@
 package handlers
 
 import (
-	"bytes"
-	"encoding/json"
-	"mime"
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -15,8 +11,8 @@ import (
 )
 
 // Cookie mode (AUTH_REFRESH_TOKEN_COOKIE): every answer that hands out a
-// refresh token, whichever endpoint wrote it, also sets it as an httpOnly
-// cookie; /token and /signout read it when the body has none. The cookie is
+// refresh token (writeSession) also sets it as an httpOnly cookie; /token
+// and /signout read it when the body has none. The cookie is
 // Secure (but on http://localhost), SameSite=Lax and sent only to the auth
 // routes (Path = AUTH_API_PREFIX).
 
@@ -84,108 +80,9 @@ func (h *Handlers) checkCookieCaller(c *gin.Context) error {
 	return apierr.New(apierr.ForbiddenOrigin)
 }
 
-// bufferedWriter holds an answer until the middleware releases it, so that
-// a cookie can still be added and the answer held back (pacing).
-type bufferedWriter struct {
-	gin.ResponseWriter
-	status int
-	body   bytes.Buffer
-}
-
-func (w *bufferedWriter) WriteHeader(code int) {
-	if code > 0 {
-		w.status = code
-	}
-}
-func (w *bufferedWriter) WriteHeaderNow()                   {}
-func (w *bufferedWriter) Write(b []byte) (int, error)       { return w.body.Write(b) }
-func (w *bufferedWriter) WriteString(s string) (int, error) { return w.body.WriteString(s) }
-func (w *bufferedWriter) Status() int                       { return w.status }
-func (w *bufferedWriter) Size() int                         { return w.body.Len() }
-func (w *bufferedWriter) Written() bool                     { return w.body.Len() > 0 }
-func (w *bufferedWriter) Flush()                            {}
-func (w *bufferedWriter) Pusher() http.Pusher               { return nil }
-func (w *bufferedWriter) release(to gin.ResponseWriter) error {
-	to.WriteHeader(w.status)
-	if w.body.Len() == 0 {
-		to.WriteHeaderNow()
-		return nil
-	}
-	_, err := to.Write(w.body.Bytes())
-	return err
-}
-
-// holdAnswers buffers the answers of paced routes and, in cookie mode, of
-// every route, then sets the refresh cookie and paces before releasing them.
-func (h *Handlers) holdAnswers(c *gin.Context) {
-	path, ok := h.routePath(c)
-	paced := ok && pacedRoutes[path]
-	if !paced && (!h.cfg.RefreshTokenCookie || !ok || path == "/healthz" || path == "/.well-known/jwks.json") {
-		c.Next()
-		return
-	}
-	started := time.Now()
-	orig := c.Writer
-	w := &bufferedWriter{ResponseWriter: orig, status: orig.Status()}
-	c.Writer = w
-	// On a panic the held answer is dropped: recover writes the 500.
-	defer func() { c.Writer = orig }()
-	c.Next()
-	if h.cfg.RefreshTokenCookie {
-		if tok := issuedRefreshToken(w.status, w.Header(), w.body.Bytes()); tok != "" && h.originMaySetCookie(c) {
-			h.setRefreshCookie(c, tok, h.cfg.RefreshTokenTTL)
-		}
-	}
-	if paced {
-		h.pace(c, started, w.status)
-	}
-	if err := w.release(orig); err != nil {
-		h.log.DebugContext(c.Request.Context(), "answer not delivered", "error", err.Error())
-	}
-}
-
 // originMaySetCookie guards against login CSRF: a page we do not trust must
 // not plant a session (possibly the attacker's own) in the user's browser.
 func (h *Handlers) originMaySetCookie(c *gin.Context) bool {
 	origin := c.GetHeader("Origin")
 	return origin == "" || h.corsPolicy.trusted(origin)
-}
-
-// issuedRefreshToken finds a refresh token handed out by an answer: a
-// Session ({"refreshToken"}), a SessionPayload ({"session": {…}}), or a
-// redirect carrying ?refreshToken= (email links, OAuth).
-func issuedRefreshToken(status int, hd http.Header, body []byte) string {
-	switch {
-	case status >= 300 && status < 400:
-		u, err := url.Parse(hd.Get("Location"))
-		if err != nil {
-			return ""
-		}
-		return validToken(u.Query().Get("refreshToken"))
-	case status == http.StatusOK:
-		if mt, _, _ := mime.ParseMediaType(hd.Get("Content-Type")); mt != "application/json" || !bytes.Contains(body, []byte(`"refreshToken"`)) {
-			return ""
-		}
-		var v struct {
-			RefreshToken string `json:"refreshToken"`
-			Session      *struct {
-				RefreshToken string `json:"refreshToken"`
-			} `json:"session"`
-		}
-		if json.Unmarshal(body, &v) != nil {
-			return ""
-		}
-		if v.Session != nil {
-			return validToken(v.Session.RefreshToken)
-		}
-		return validToken(v.RefreshToken)
-	}
-	return ""
-}
-
-func validToken(s string) string {
-	if _, err := uuid.Parse(s); err != nil {
-		return ""
-	}
-	return s
 }

@@ -38,6 +38,10 @@ func (h *Handlers) writeError(c *gin.Context, err error) {
 	if e.Status == http.StatusServiceUnavailable {
 		c.Header("Retry-After", "1") // the database is away (apierr.Unavailable): retrying soon is right
 	}
+	if rt := routeOf(c); rt != nil && rt.Errors != nil {
+		c.AbortWithStatusJSON(rt.Errors(e))
+		return
+	}
 	c.AbortWithStatusJSON(e.Status, errorBody{Status: e.Status, Message: e.Message, Error: e.Code})
 }
 

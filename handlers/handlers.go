@@ -5,6 +5,8 @@ package handlers
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -14,6 +16,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/hasura-auth-go/auth/account"
+	"github.com/hasura-auth-go/auth/api"
 	"github.com/hasura-auth-go/auth/apierr"
 	"github.com/hasura-auth-go/auth/audit"
 	"github.com/hasura-auth-go/auth/config"
@@ -40,17 +43,21 @@ type Handlers struct {
 	pacer      *ratelimit.Pacer
 	metrics    *metrics.Metrics // nil: no /metrics
 	corsPolicy corsPolicy
+	openapi    *api.Document // GET /openapi.yaml, /openapi.json
+	// captcha checks routes declared Captcha; nil: no check configured.
+	// A verifier (Turnstile) is one assignment in NewRouter.
+	captcha func(c *gin.Context) error
 }
 
-// Deps are the services the HTTP layer needs.
-type Deps struct {
+// Options are the services the HTTP layer needs.
+type Options struct {
 	Config   *config.Config
 	DB       *gorm.DB // for the health check
 	Accounts *account.Service
 	Sessions *session.Service
 	Tokens   *token.Service
 	Log      *slog.Logger
-	Audit    *audit.Recorder    // nil: queued audit events are dropped
+	Audit    *audit.Recorder    // PATs, admin key rotation, sign-in outcomes
 	Janitor  *janitor.Janitor   // for POST /sessions/purge-expired
 	Limiter  *ratelimit.Limiter // nil: no rate limits
 	Metrics  *metrics.Metrics   // nil: no /metrics
@@ -58,11 +65,19 @@ type Deps struct {
 
 const requestIDKey = "request_id"
 
-// NewRouter mounts every route under AUTH_API_PREFIX.
-func NewRouter(d Deps) *gin.Engine {
-	h := &Handlers{cfg: d.Config, db: d.DB, accounts: d.Accounts, sessions: d.Sessions, tokens: d.Tokens, log: d.Log, audit: d.Audit, janitor: d.Janitor}
-	h.limiter, h.metrics = d.Limiter, d.Metrics
-	h.pacer, h.corsPolicy = ratelimit.NewPacer(pacingCeiling), newCORSPolicy(d.Config)
+// NewRouter mounts every route of the route table (routes.go) with the
+// middleware its traits ask for (mount.go), and derives the OpenAPI
+// document it serves from the same table (openapi.go).
+func NewRouter(o Options) (*gin.Engine, error) {
+	h := &Handlers{cfg: o.Config, db: o.DB, accounts: o.Accounts, sessions: o.Sessions, tokens: o.Tokens, log: o.Log, audit: o.Audit, janitor: o.Janitor}
+	h.limiter, h.metrics = o.Limiter, o.Metrics
+	h.pacer, h.corsPolicy = ratelimit.NewPacer(pacingCeiling), newCORSPolicy(o.Config)
+	if o.Audit == nil {
+		return nil, errors.New("handlers: an audit recorder is required")
+	}
+	if err := h.buildOpenAPI(routes); err != nil {
+		return nil, fmt.Errorf("the OpenAPI document: %w", err)
+	}
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
@@ -71,74 +86,22 @@ func NewRouter(d Deps) *gin.Engine {
 	// the first address that is not a trusted proxy. (gin trusts everyone by default.)
 	r.ForwardedByClientIP = true
 	r.RemoteIPHeaders = []string{"X-Forwarded-For"}
-	if err := r.SetTrustedProxies(d.Config.TrustedProxies); err != nil {
-		d.Log.Error("AUTH_TRUSTED_PROXIES not applied: trusting no proxy", "error", err.Error())
+	if err := r.SetTrustedProxies(o.Config.TrustedProxies); err != nil {
+		o.Log.Error("AUTH_TRUSTED_PROXIES not applied: trusting no proxy", "error", err.Error())
 		_ = r.SetTrustedProxies(nil)
 	}
-	middleware := []gin.HandlerFunc{h.requestLog, h.observe, h.recover, h.cors, h.auditContext, h.bodyCap}
-	if h.limiter != nil {
-		middleware = append(middleware, h.rateLimit)
+	r.Use(h.requestLog, h.observe, h.recover, h.cors, h.auditContext, h.bodyCap)
+	unmatched := func(code string) gin.HandlerFunc {
+		return func(c *gin.Context) {
+			if h.limitUnmatched(c) {
+				h.writeError(c, apierr.New(code))
+			}
+		}
 	}
-	r.Use(append(middleware, h.holdAnswers, h.forgetProfiles)...)
-	r.GET("/metrics", h.handle(h.serveMetrics)) // unprefixed, where scrapers look
-	r.NoRoute(h.handle(func(*gin.Context) error { return apierr.New(apierr.RouteNotFound) }))
-	r.NoMethod(h.handle(func(*gin.Context) error { return apierr.New(apierr.MethodNotAllowed) }))
-
-	g := r.Group(d.Config.APIPrefix)
-	g.GET("/healthz", h.handle(h.healthz))
-	g.HEAD("/healthz", h.handle(h.healthz))
-	if d.Config.APIPrefix != "" {
-		// Orchestrators probe the bare path whatever the prefix.
-		r.GET("/healthz", h.handle(h.healthz))
-		r.HEAD("/healthz", h.handle(h.healthz))
-	}
-	g.GET("/version", h.handle(h.version))
-	g.GET("/.well-known/jwks.json", h.handle(h.jwks))
-	g.GET("/admin/keys", h.handle(h.listKeys))
-	g.POST("/admin/keys/rotate", h.handle(h.rotateKeys))
-
-	g.POST("/signup/email-password", h.handle(h.signUpEmailPassword))
-	g.POST("/signin/email-password", h.handle(h.signInEmailPassword))
-	g.POST("/signin/anonymous", h.handle(h.signInAnonymous))
-	g.POST("/token", h.handle(h.refreshToken))
-	g.POST("/token/verify", h.handle(h.verifyToken))
-	g.POST("/signout", h.handle(h.signOut))
-	g.GET("/user", h.handle(h.getUser))
-	g.POST("/user/deanonymize", h.handle(h.deanonymize))
-
-	// Email flows (email.go, password.go, passwordless.go).
-	g.POST("/user/email/send-verification-email", h.handle(h.sendVerificationEmail))
-	g.POST("/user/email/change", h.handle(h.changeEmail))
-	g.POST("/user/password/reset", h.handle(h.sendPasswordResetEmail))
-	g.POST("/user/password", h.handle(h.changePassword))
-	g.POST("/signin/passwordless/email", h.handle(h.signInPasswordlessEmail))
-	g.POST("/signin/otp/email", h.handle(h.signInOTPEmail))
-	g.POST("/signin/otp/email/verify", h.handle(h.signInOTPEmailVerify))
-	g.GET("/verify", h.handle(h.verifyTicket))
-
-	// Second factor, personal access tokens, elevation (mfa.go, pat.go).
-	g.GET("/mfa/totp/generate", h.handle(h.generateTOTP))
-	g.POST("/user/mfa", h.handle(h.changeUserMFA))
-	g.POST("/signin/mfa/totp", h.handle(h.signInMFATOTP))
-	g.POST("/elevate/password", h.handle(h.elevatePassword))
-	g.POST("/elevate/totp", h.handle(h.elevateTOTP))
-	g.POST("/pat", h.handle(h.createPAT))
-	g.GET("/pat", h.handle(h.listPATs))
-	g.DELETE("/pat/:id", h.handle(h.revokePAT))
-	g.POST("/signin/pat", h.handle(h.signInPAT))
-
-	// Operators (issue 7): admin API and the purge for cron jobs (admin_users.go).
-	g.POST("/sessions/purge-expired", h.handle(h.purgeExpired))
-	g.GET("/admin/users", h.handle(h.adminListUsers))
-	g.POST("/admin/users", h.handle(h.adminCreateUser))
-	g.GET("/admin/users/:id", h.handle(h.adminGetUser))
-	g.DELETE("/admin/users/:id", h.handle(h.adminDeleteUser))
-	g.POST("/admin/users/:id/disable", h.handle(h.adminDisableUser))
-	g.POST("/admin/users/:id/enable", h.handle(h.adminEnableUser))
-	g.PUT("/admin/users/:id/roles", h.handle(h.adminSetRoles))
-	g.POST("/admin/users/:id/signout", h.handle(h.adminSignOutAll))
-	g.GET("/admin/audit-log", h.handle(h.adminAuditLog))
-	return r
+	r.NoRoute(unmatched(apierr.RouteNotFound))
+	r.NoMethod(unmatched(apierr.MethodNotAllowed))
+	h.mount(r, routes)
+	return r, nil
 }
 
 // requestLog tags each request with an id and logs one line per request:
@@ -201,36 +164,4 @@ func (h *Handlers) recover(c *gin.Context) {
 		}
 	}()
 	c.Next()
-}
-
-// bearer returns the verified caller of a Bearer-authenticated request.
-func (h *Handlers) bearer(c *gin.Context) (*token.Verified, error) {
-	raw, ok := bearerToken(c.GetHeader("Authorization"))
-	if !ok {
-		return nil, apierr.New(apierr.Unauthorized)
-	}
-	return h.verifyAccess(c, raw)
-}
-
-// verifyAccess checks an access token's signature and claims, then that its
-// user exists and its sessions were not revoked after it was issued (one
-// indexed lookup: session/epoch.go).
-func (h *Handlers) verifyAccess(c *gin.Context, raw string) (*token.Verified, error) {
-	v, err := h.tokens.Verify(raw)
-	if err != nil {
-		return nil, err
-	}
-	if err := h.sessions.CheckAccess(c.Request.Context(), v); err != nil {
-		return nil, err
-	}
-	return v, nil
-}
-
-// bearerToken accepts exactly "Bearer <token>", as Hasura does.
-func bearerToken(header string) (string, bool) {
-	parts := strings.Split(header, " ")
-	if len(parts) != 2 || !strings.EqualFold(parts[0], "Bearer") || parts[1] == "" {
-		return "", false
-	}
-	return parts[1], true
 }

@@ -8,7 +8,6 @@ import (
 	"github.com/hasura-auth-go/auth/account"
 	"github.com/hasura-auth-go/auth/apierr"
 	"github.com/hasura-auth-go/auth/audit"
-	"github.com/hasura-auth-go/auth/token"
 )
 
 // totpGenerateResponse is the contract's TotpGenerateResponse.
@@ -18,10 +17,7 @@ type totpGenerateResponse struct {
 }
 
 func (h *Handlers) generateTOTP(c *gin.Context) error {
-	caller, err := h.bearer(c)
-	if err != nil {
-		return err
-	}
+	caller := caller(c)
 	setup, err := h.accounts.GenerateTOTP(c.Request.Context(), caller.UserID)
 	if err != nil {
 		return err
@@ -40,10 +36,7 @@ type userMFARequest struct {
 // attacker holding a stolen access token must not bind their own
 // authenticator) or deactivates it (the code itself is the proof).
 func (h *Handlers) changeUserMFA(c *gin.Context) error {
-	caller, err := h.bearer(c)
-	if err != nil {
-		return err
-	}
+	caller := caller(c)
 	var req userMFARequest
 	if err := h.bindJSON(c, &req, false); err != nil {
 		return err
@@ -82,8 +75,7 @@ func (h *Handlers) signInMFATOTP(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	c.JSON(http.StatusOK, SessionPayload{Session: sessionJSON(issued)})
-	return nil
+	return h.writeSession(c, issued, nil)
 }
 
 type elevatePasswordRequest struct {
@@ -93,10 +85,7 @@ type elevatePasswordRequest struct {
 // elevatePassword: POST /elevate/password (Bearer) re-enters the password
 // and answers a new session whose access token is elevated.
 func (h *Handlers) elevatePassword(c *gin.Context) error {
-	caller, err := h.bearer(c)
-	if err != nil {
-		return err
-	}
+	caller := caller(c)
 	var req elevatePasswordRequest
 	if err := h.bindJSON(c, &req, false); err != nil {
 		return err
@@ -105,8 +94,7 @@ func (h *Handlers) elevatePassword(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	c.JSON(http.StatusOK, SessionPayload{Session: sessionJSON(issued)})
-	return nil
+	return h.writeSession(c, issued, nil)
 }
 
 type elevateTOTPRequest struct {
@@ -116,10 +104,7 @@ type elevateTOTPRequest struct {
 // elevateTOTP: POST /elevate/totp (Bearer) with a TOTP code; answers a new
 // session whose access token is elevated.
 func (h *Handlers) elevateTOTP(c *gin.Context) error {
-	caller, err := h.bearer(c)
-	if err != nil {
-		return err
-	}
+	caller := caller(c)
 	var req elevateTOTPRequest
 	if err := h.bindJSON(c, &req, false); err != nil {
 		return err
@@ -131,14 +116,5 @@ func (h *Handlers) elevateTOTP(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	c.JSON(http.StatusOK, SessionPayload{Session: sessionJSON(issued)})
-	return nil
-}
-
-// requireElevated guards a sensitive endpoint (create PAT, activate TOTP,
-// change password or email): under AUTH_REQUIRE_ELEVATED_CLAIM it refuses a
-// caller whose token is not recently elevated with 403
-// elevated-claim-required. Call it after h.bearer.
-func (h *Handlers) requireElevated(c *gin.Context, caller *token.Verified) error {
-	return h.accounts.CheckElevated(c.Request.Context(), caller)
+	return h.writeSession(c, issued, nil)
 }

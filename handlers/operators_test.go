@@ -17,7 +17,7 @@ import (
 	"github.com/hasura-auth-go/auth/testsupport"
 )
 
-// Issue 7: log out everywhere (sessions epoch), the admin API, the audit log,
+// Operators: log out everywhere (sessions epoch), the admin API, the audit log,
 // the purge endpoint and the janitor.
 
 const opsAdminSecret = "ops-admin-secret-for-tests-0123456789"

@@ -12,8 +12,8 @@ import (
 // signInEmailRequest is the contract's SignInPasswordlessEmailRequest and
 // SignInOTPEmailRequest.
 type signInEmailRequest struct {
-	Email   string           `json:"email"`
-	Options *account.Options `json:"options"`
+	Email   string                 `json:"email"`
+	Options *account.SignUpOptions `json:"options"`
 }
 
 // signInPasswordlessEmail: POST /signin/passwordless/email mails a magic link.
@@ -61,6 +61,5 @@ func (h *Handlers) signInOTPEmailVerify(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	c.JSON(http.StatusOK, SessionPayload{Session: sessionJSON(issued)})
-	return nil
+	return h.writeSession(c, issued, nil)
 }

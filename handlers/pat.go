@@ -25,10 +25,7 @@ type createPATResponse struct {
 }
 
 func (h *Handlers) createPAT(c *gin.Context) error {
-	caller, err := h.bearer(c)
-	if err != nil {
-		return err
-	}
+	caller := caller(c)
 	var req createPATRequest
 	if err := h.bindJSON(c, &req, false); err != nil {
 		return err
@@ -40,14 +37,11 @@ func (h *Handlers) createPAT(c *gin.Context) error {
 	if err != nil {
 		return apierr.Invalid(`"expiresAt" must be an RFC 3339 date-time, like 2030-01-02T15:04:05Z`)
 	}
-	if err := h.requireElevated(c, caller); err != nil {
-		return err
-	}
 	id, pat, err := h.sessions.CreatePAT(c.Request.Context(), caller.UserID, expiresAt, req.Metadata)
 	if err != nil {
 		return err
 	}
-	_ = audit.Log(c.Request.Context(), nil, audit.Event{Type: audit.PATCreated, UserID: caller.UserID, Detail: map[string]any{"patId": id}})
+	_ = h.audit.Log(c.Request.Context(), nil, audit.Event{Type: audit.PATCreated, UserID: caller.UserID, Detail: map[string]any{"patId": id}})
 	c.JSON(http.StatusOK, createPATResponse{ID: id.String(), PersonalAccessToken: pat})
 	return nil
 }
@@ -69,8 +63,7 @@ func (h *Handlers) signInPAT(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	c.JSON(http.StatusOK, SessionPayload{Session: sessionJSON(issued)})
-	return nil
+	return h.writeSession(c, issued, nil)
 }
 
 // patJSON is one PAT in GET /pat: never the token or its hash.
@@ -83,10 +76,7 @@ type patJSON struct {
 
 // listPATs: GET /pat (Bearer) lists the caller's PATs, newest first.
 func (h *Handlers) listPATs(c *gin.Context) error {
-	caller, err := h.bearer(c)
-	if err != nil {
-		return err
-	}
+	caller := caller(c)
 	rows, err := h.sessions.ListPATs(c.Request.Context(), caller.UserID)
 	if err != nil {
 		return err
@@ -107,10 +97,7 @@ func (h *Handlers) listPATs(c *gin.Context) error {
 // the sessions started with it. Revoking lowers privilege, so it needs no
 // elevation. An id that is not one of the caller's PATs is 400, whoever owns it.
 func (h *Handlers) revokePAT(c *gin.Context) error {
-	caller, err := h.bearer(c)
-	if err != nil {
-		return err
-	}
+	caller := caller(c)
 	id, err := uuid.Parse(c.Param("id"))
 	if err != nil {
 		return apierr.Invalid("The personal access token id must be a uuid")
@@ -122,7 +109,7 @@ func (h *Handlers) revokePAT(c *gin.Context) error {
 	if !found {
 		return apierr.Invalid("You have no personal access token with this id")
 	}
-	_ = audit.Log(c.Request.Context(), nil, audit.Event{Type: audit.PATRevoked, UserID: caller.UserID, Detail: map[string]any{"patId": id}})
+	_ = h.audit.Log(c.Request.Context(), nil, audit.Event{Type: audit.PATRevoked, UserID: caller.UserID, Detail: map[string]any{"patId": id}})
 	c.JSON(http.StatusOK, "OK")
 	return nil
 }

@@ -29,8 +29,7 @@ func (h *Handlers) signInEmailPassword(c *gin.Context) error {
 		c.JSON(http.StatusOK, signInEmailPasswordResponse{MFA: &mfaChallenge{Ticket: ticket}})
 		return nil
 	}
-	c.JSON(http.StatusOK, SessionPayload{Session: sessionJSON(issued)})
-	return nil
+	return h.writeSession(c, issued, nil)
 }
 
 // signInEmailPasswordResponse is the contract's SignInEmailPasswordResponse
@@ -61,6 +60,5 @@ func (h *Handlers) signInAnonymous(c *gin.Context) error {
 		return err
 	}
 	h.auditSignIn(c, audit.SignUp, "anonymous", "", issued, nil)
-	c.JSON(http.StatusOK, SessionPayload{Session: sessionJSON(issued)})
-	return nil
+	return h.writeSession(c, issued, nil)
 }

@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"net/http"
-
 	"github.com/gin-gonic/gin"
 
 	"github.com/hasura-auth-go/auth/account"
@@ -11,9 +9,9 @@ import (
 )
 
 type signUpEmailPasswordRequest struct {
-	Email    string           `json:"email"`
-	Password string           `json:"password"`
-	Options  *account.Options `json:"options"`
+	Email    string                 `json:"email"`
+	Password string                 `json:"password"`
+	Options  *account.SignUpOptions `json:"options"`
 }
 
 func (h *Handlers) signUpEmailPassword(c *gin.Context) error {
@@ -29,6 +27,5 @@ func (h *Handlers) signUpEmailPassword(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	c.JSON(http.StatusOK, SessionPayload{Session: sessionJSON(issued)})
-	return nil
+	return h.writeSession(c, issued, nil)
 }

@@ -14,7 +14,7 @@ type refreshTokenRequest struct {
 }
 
 // refreshToken rotates the body's refresh token or, in cookie mode, the
-// cookie's (holdAnswers sets the rotated one).
+// cookie's (writeSession sets the rotated one).
 func (h *Handlers) refreshToken(c *gin.Context) error {
 	var req refreshTokenRequest
 	if err := h.bindJSON(c, &req, h.cfg.RefreshTokenCookie); err != nil {
@@ -41,8 +41,7 @@ func (h *Handlers) refreshToken(c *gin.Context) error {
 		}
 		return err
 	}
-	c.JSON(http.StatusOK, sessionJSON(issued))
-	return nil
+	return h.writeSession(c, issued, nil)
 }
 
 type verifyTokenRequest struct {

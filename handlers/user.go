@@ -10,10 +10,7 @@ import (
 )
 
 func (h *Handlers) getUser(c *gin.Context) error {
-	caller, err := h.bearer(c)
-	if err != nil {
-		return err
-	}
+	caller := caller(c)
 	u, err := h.accounts.Profile(c.Request.Context(), caller.UserID)
 	if err != nil {
 		return err
@@ -23,18 +20,15 @@ func (h *Handlers) getUser(c *gin.Context) error {
 }
 
 type deanonymizeRequest struct {
-	SignInMethod string           `json:"signInMethod"`
-	Email        string           `json:"email"`
-	Password     string           `json:"password"`
-	Connection   string           `json:"connection"` // deprecated in the contract; ignored
-	Options      *account.Options `json:"options"`
+	SignInMethod string                 `json:"signInMethod"`
+	Email        string                 `json:"email"`
+	Password     string                 `json:"password"`
+	Connection   string                 `json:"connection"` // deprecated in the contract; ignored
+	Options      *account.SignUpOptions `json:"options"`
 }
 
 func (h *Handlers) deanonymize(c *gin.Context) error {
-	caller, err := h.bearer(c)
-	if err != nil {
-		return err
-	}
+	caller := caller(c)
 	var req deanonymizeRequest
 	if err := h.bindJSON(c, &req, false); err != nil {
 		return err

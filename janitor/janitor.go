@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/hasura-auth-go/auth/models"
 	"gorm.io/gorm"
 )
 
@@ -66,19 +67,16 @@ func (r Result) Total() int64 {
 	return r.RefreshTokens + r.RefreshTokenHistory + r.Tickets + r.AuditLog
 }
 
-// One statement per kind; @n is the batch size, @now the cut-off. Each
-// picks its rows by ctid (the physical row) so the outer statement hits
-// exactly the rows its subquery locked.
+// One statement per kind: $1 is the cut-off, $2 the batch size. Each picks
+// its rows by ctid (the physical row) so the outer statement hits exactly
+// the rows its subquery locked. Sessions and their history are purged by
+// the statements of models/refresh.go, the owner of those tables.
 const (
-	purgeRefreshTokens = `DELETE FROM auth.refresh_tokens WHERE ctid IN (
-  SELECT ctid FROM auth.refresh_tokens WHERE expires_at <= @now LIMIT @n FOR UPDATE SKIP LOCKED)`
-	purgeHistory = `DELETE FROM auth.refresh_token_history WHERE ctid IN (
-  SELECT ctid FROM auth.refresh_token_history WHERE expires_at <= @now LIMIT @n FOR UPDATE SKIP LOCKED)`
 	// Tickets live in columns of auth.users (hasura-auth's layout): clear them.
 	purgeTickets = `UPDATE auth.users SET ticket = NULL WHERE ctid IN (
-  SELECT ctid FROM auth.users WHERE ticket IS NOT NULL AND ticket_expires_at <= @now LIMIT @n FOR UPDATE SKIP LOCKED)`
+  SELECT ctid FROM auth.users WHERE ticket IS NOT NULL AND ticket_expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`
 	purgeAuditLog = `DELETE FROM auth.audit_log WHERE ctid IN (
-  SELECT ctid FROM auth.audit_log WHERE created_at < @now LIMIT @n FOR UPDATE SKIP LOCKED)`
+  SELECT ctid FROM auth.audit_log WHERE created_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`
 )
 
 // RunOnce purges everything expired now, batch after batch, until nothing is
@@ -86,6 +84,10 @@ const (
 // deletes them.
 func (j *Janitor) RunOnce(ctx context.Context) (Result, error) {
 	var res Result
+	db, err := j.db.DB()
+	if err != nil {
+		return res, fmt.Errorf("janitor: %w", err)
+	}
 	now := j.now()
 	steps := []struct {
 		sql   string
@@ -94,8 +96,8 @@ func (j *Janitor) RunOnce(ctx context.Context) (Result, error) {
 	}{
 		// History first: deleting a session cascades to its history anyway,
 		// but expired history of live sessions is the bulk.
-		{purgeHistory, now, &res.RefreshTokenHistory},
-		{purgeRefreshTokens, now, &res.RefreshTokens},
+		{models.PurgeExpiredHistorySQL, now, &res.RefreshTokenHistory},
+		{models.PurgeExpiredRefreshTokensSQL, now, &res.RefreshTokens},
 		{purgeTickets, now, &res.Tickets},
 	}
 	if j.retention > 0 {
@@ -110,12 +112,16 @@ func (j *Janitor) RunOnce(ctx context.Context) (Result, error) {
 			if err := ctx.Err(); err != nil {
 				return res, err
 			}
-			r := j.db.WithContext(ctx).Exec(st.sql, map[string]any{"now": st.at, "n": j.batch})
-			if r.Error != nil {
-				return res, fmt.Errorf("janitor: %w", r.Error)
+			r, err := db.ExecContext(ctx, st.sql, st.at, j.batch)
+			if err != nil {
+				return res, fmt.Errorf("janitor: %w", err)
 			}
-			*st.count += r.RowsAffected
-			if r.RowsAffected < int64(j.batch) {
+			n, err := r.RowsAffected()
+			if err != nil {
+				return res, fmt.Errorf("janitor: %w", err)
+			}
+			*st.count += n
+			if n < int64(j.batch) {
 				break
 			}
 		}

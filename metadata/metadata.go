@@ -1,7 +1,8 @@
 // Package metadata holds the Hasura metadata for the auth tables, in the CLI's
 // v3 directory layout (this directory works with `hasura metadata apply`), and
 // reads it for the server, which applies the same files through Hasura's
-// metadata API at start. The files are the single source of truth: Load
+// metadata API at start (Client, client.go). The files are the single
+// source of truth: Load
 // rejects any key it does not understand, so nothing in them can be silently
 // left out of what the server applies.
 package metadata

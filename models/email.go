@@ -80,13 +80,6 @@ func SetPasswordHash(tx *gorm.DB, userID uuid.UUID, hash string, verifyEmail boo
 	return tx.Model(&User{}).Where("id = ?", userID).Updates(changes).Error
 }
 
-// DeleteUserSessions ends the user's regular sessions and keeps their
-// personal access tokens, as hasura-auth does on a password change.
-func DeleteUserSessions(tx *gorm.DB, userID uuid.UUID) (int64, error) {
-	res := tx.Exec(`DELETE FROM auth.refresh_tokens WHERE user_id = ? AND type = ?`, userID, RefreshTokenRegular)
-	return res.RowsAffected, res.Error
-}
-
 // EmailOTP is the user's current email code, as stored.
 type EmailOTP struct {
 	UserID    uuid.UUID

@@ -1,12 +1,21 @@
 package models
 
 import (
+	"context"
+	"database/sql"
+	"errors"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 )
+
+// Every statement on auth.refresh_tokens and auth.refresh_token_history is
+// in this file, in one style: SQL with $n placeholders, run on the caller's
+// transaction or pool (conn) or queued in a pgx pipeline (session/batched.go).
+// A session is one row of type regular; a personal access token (PAT) is
+// one row of type pat. Only hashes of tokens are stored.
 
 // Refresh token types, as seeded in auth.refresh_token_types.
 const (
@@ -43,30 +52,290 @@ type RefreshTokenHistory struct {
 // TableName places the model in schema auth.
 func (RefreshTokenHistory) TableName() string { return "auth.refresh_token_history" }
 
-// LockRefreshTokenByHash finds the session whose current token has this hash, FOR UPDATE.
+// PersonalAccessToken is a row of auth.refresh_tokens of type pat, as listed
+// to its owner (never with its hash).
+type PersonalAccessToken struct {
+	ID        uuid.UUID `gorm:"type:uuid;primaryKey"`
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UserID    uuid.UUID `gorm:"type:uuid"`
+	Metadata  JSONMap   `gorm:"type:jsonb"`
+}
+
+// TableName places the model in schema auth.
+func (PersonalAccessToken) TableName() string { return "auth.refresh_tokens" }
+
+// conn is what db runs on: the caller's transaction, or the pool.
+func conn(db *gorm.DB) (gorm.ConnPool, context.Context) {
+	ctx := db.Statement.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	return db.Statement.ConnPool, ctx
+}
+
+func exec(db *gorm.DB, query string, args ...any) (int64, error) {
+	c, ctx := conn(db)
+	res, err := c.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+func queryRow(db *gorm.DB, query string, args ...any) *sql.Row {
+	c, ctx := conn(db)
+	return c.QueryRowContext(ctx, query, args...)
+}
+
+// queryAll runs query on db and reads each row with scan.
+func queryAll[T any](db *gorm.DB, scan func(Scanner) (T, error), query string, args ...any) ([]T, error) {
+	c, ctx := conn(db)
+	rows, err := c.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		x, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, x)
+	}
+	return out, rows.Err()
+}
+
+// noRows maps "no row" from database/sql and from pgx to ErrNotFound.
+func noRows(err error) error {
+	if errors.Is(err, sql.ErrNoRows) || errors.Is(err, pgx.ErrNoRows) {
+		return ErrNotFound
+	}
+	return err
+}
+
+// --- sessions ---
+
+const insertRefreshTokenSQL = `INSERT INTO auth.refresh_tokens (id, created_at, expires_at, user_id, type, refresh_token_hash, pat_id, metadata)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
+
+// InsertSession stores a regular session; patID is the PAT it was started
+// with (a PAT's sessions never outlive it), or nil.
+func InsertSession(db *gorm.DB, id, userID uuid.UUID, patID *uuid.UUID, hash string, createdAt, expiresAt time.Time) error {
+	_, err := exec(db, insertRefreshTokenSQL, id, createdAt, expiresAt, userID, RefreshTokenRegular, hash, patID, nil)
+	return err
+}
+
+const refreshTokenColumns = `id, created_at, expires_at, user_id, metadata, type, refresh_token_hash, generation`
+
+func scanRefreshToken(row Scanner) (*RefreshToken, error) {
+	var rt RefreshToken
+	err := row.Scan(&rt.ID, &rt.CreatedAt, &rt.ExpiresAt, &rt.UserID, &rt.Metadata, &rt.Type, &rt.RefreshTokenHash, &rt.Generation)
+	if err != nil {
+		return nil, noRows(err)
+	}
+	return &rt, nil
+}
+
+// LockRefreshTokenByHash finds the row whose current token has this hash, FOR UPDATE.
 func LockRefreshTokenByHash(tx *gorm.DB, hash, typ string) (*RefreshToken, error) {
-	return first[RefreshToken](tx.Clauses(clause.Locking{Strength: "UPDATE"}).
-		Where("refresh_token_hash = ? AND type = ?", hash, typ))
+	return scanRefreshToken(queryRow(tx, `SELECT `+refreshTokenColumns+` FROM auth.refresh_tokens
+WHERE refresh_token_hash = $1 AND type = $2 FOR UPDATE`, hash, typ))
 }
 
 // LockRefreshTokenByID locks a session row.
 func LockRefreshTokenByID(tx *gorm.DB, id uuid.UUID) (*RefreshToken, error) {
-	return first[RefreshToken](tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", id))
+	return scanRefreshToken(queryRow(tx, `SELECT `+refreshTokenColumns+` FROM auth.refresh_tokens WHERE id = $1 FOR UPDATE`, id))
 }
 
 // FindHistoryByHash finds a retired token.
 func FindHistoryByHash(db *gorm.DB, hash string) (*RefreshTokenHistory, error) {
-	return first[RefreshTokenHistory](db.Where("token_hash = ?", hash))
+	var h RefreshTokenHistory
+	err := queryRow(db, `SELECT token_hash, refresh_token_id, generation, rotated_at, expires_at, next_token_sealed
+FROM auth.refresh_token_history WHERE token_hash = $1`, hash).
+		Scan(&h.TokenHash, &h.RefreshTokenID, &h.Generation, &h.RotatedAt, &h.ExpiresAt, &h.NextTokenSealed)
+	if err != nil {
+		return nil, noRows(err)
+	}
+	return &h, nil
+}
+
+// RotateCurrentSQL rotates a session's token if it is current, unexpired
+// and its user active, in one statement: new hash and sliding expiry on the
+// session, the old hash into history with the new token sealed under it,
+// and, every keep-th rotation, the generations too old to remember pruned.
+// It answers the user (UserColumns), the session id and the user's roles
+// as a JSON array; no row when the token is not current. The row lock it
+// takes serialises concurrent refreshes of one session. Arguments: Rotation.Args.
+var RotateCurrentSQL = `WITH cur AS (
+  SELECT id, user_id, generation, expires_at, pat_id FROM auth.refresh_tokens
+  WHERE refresh_token_hash = $1 AND type = 'regular' AND expires_at > $2
+  FOR UPDATE
+), usr AS (
+  SELECT u.* FROM auth.users u JOIN cur ON u.id = cur.user_id WHERE NOT u.disabled
+), upd AS (
+  UPDATE auth.refresh_tokens rt SET refresh_token_hash = $3, generation = cur.generation + 1,
+    -- a session started with a PAT never outlives the PAT
+    expires_at = LEAST($4, COALESCE((SELECT p.expires_at FROM auth.refresh_tokens p WHERE p.id = cur.pat_id), $4))
+  FROM cur WHERE rt.id = cur.id AND EXISTS (SELECT 1 FROM usr)
+  RETURNING rt.id
+), prune AS (
+  -- one extra statement part per keep rotations keeps the history bounded
+  DELETE FROM auth.refresh_token_history h USING cur, upd
+  WHERE (cur.generation + 1) % $5 = 0 AND h.refresh_token_id = upd.id AND h.generation <= cur.generation - $5
+), hist AS (
+  INSERT INTO auth.refresh_token_history (token_hash, refresh_token_id, generation, rotated_at, expires_at, next_token_sealed)
+  SELECT $1, cur.id, cur.generation, $2, cur.expires_at, $6 FROM cur JOIN upd ON upd.id = cur.id
+)
+SELECT ` + UserColumns("usr.") + `, upd.id,
+  COALESCE((SELECT json_agg(r.role) FROM auth.user_roles r WHERE r.user_id = usr.id), '[]')
+FROM usr JOIN upd ON true`
+
+// Rotation is one RotateCurrentSQL: the presented token's hash, the time
+// it was read at, and what replaces it.
+type Rotation struct {
+	OldHash, NewHash string
+	At, ExpiresAt    time.Time
+	Keep             int // generations of history kept
+	Sealed           []byte
+}
+
+// Args are RotateCurrentSQL's arguments.
+func (r Rotation) Args() []any {
+	return []any{r.OldHash, r.At, r.NewHash, r.ExpiresAt, r.Keep, r.Sealed}
+}
+
+// Rotated is what a rotation found: the session and its active user.
+type Rotated struct {
+	SessionID uuid.UUID
+	User      User
+}
+
+// ScanRotated reads RotateCurrentSQL's answer; nil when the token was not current.
+func ScanRotated(row Scanner) (*Rotated, error) {
+	var (
+		got   Rotated
+		roles []byte
+	)
+	err := ScanUser(row, &got.User, &got.SessionID, &roles)
+	if err = noRows(err); errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := got.User.SetRoleList(roles); err != nil {
+		return nil, err
+	}
+	return &got, nil
+}
+
+// RotateCurrent runs RotateCurrentSQL on db (a transaction holding the
+// session's lock, on the slow path of a refresh).
+func RotateCurrent(db *gorm.DB, r Rotation) (*Rotated, error) {
+	return ScanRotated(queryRow(db, RotateCurrentSQL, r.Args()...))
+}
+
+// UndoRotation puts a session's previous token back after a committed
+// rotation whose answer could not be made, unless the session has moved on.
+func UndoRotation(db *gorm.DB, sessionID uuid.UUID, oldHash, newHash string) error {
+	_, err := exec(db, `WITH h AS (
+  DELETE FROM auth.refresh_token_history WHERE token_hash = $2 AND refresh_token_id = $1 RETURNING generation, expires_at
+)
+UPDATE auth.refresh_tokens rt SET refresh_token_hash = $2, generation = h.generation, expires_at = h.expires_at
+FROM h WHERE rt.id = $1 AND rt.refresh_token_hash = $3`, sessionID, oldHash, newHash)
+	return err
 }
 
 // DeleteRefreshToken ends one session (its history goes with it by cascade).
 func DeleteRefreshToken(db *gorm.DB, id uuid.UUID) (int64, error) {
-	res := db.Where("id = ?", id).Delete(&RefreshToken{})
-	return res.RowsAffected, res.Error
+	return exec(db, `DELETE FROM auth.refresh_tokens WHERE id = $1`, id)
+}
+
+// Ended is a session a sign-out deleted.
+type Ended struct {
+	ID, UserID uuid.UUID
+}
+
+// SignOutSession deletes the regular session whose current or retired
+// token has this hash.
+func SignOutSession(db *gorm.DB, hash string) ([]Ended, error) {
+	return queryAll(db, func(row Scanner) (e Ended, err error) {
+		return e, row.Scan(&e.ID, &e.UserID)
+	}, `DELETE FROM auth.refresh_tokens
+WHERE type = 'regular' AND (refresh_token_hash = $1 OR id = (SELECT refresh_token_id FROM auth.refresh_token_history WHERE token_hash = $1))
+RETURNING id, user_id`, hash)
 }
 
 // DeleteUserRefreshTokens ends every session of a user, PATs included.
 func DeleteUserRefreshTokens(db *gorm.DB, userID uuid.UUID) (int64, error) {
-	res := db.Where("user_id = ?", userID).Delete(&RefreshToken{})
-	return res.RowsAffected, res.Error
+	return exec(db, `DELETE FROM auth.refresh_tokens WHERE user_id = $1`, userID)
+}
+
+// DeleteUserSessions ends the user's regular sessions and keeps their
+// personal access tokens, as hasura-auth does on a password change.
+func DeleteUserSessions(db *gorm.DB, userID uuid.UUID) (int64, error) {
+	return exec(db, `DELETE FROM auth.refresh_tokens WHERE user_id = $1 AND type = $2`, userID, RefreshTokenRegular)
+}
+
+// InsertUsersWithSessionsSQL writes users ($1-$7), their roles ($8-$11) and
+// first sessions ($12-$15, with $1 and $2) as one statement: the rows of a
+// whole batch of anonymous sign-ins (session/batched.go) pass each
+// foreign-key check and the commit once. It reads no table, so its plan
+// cannot go wrong as tables grow.
+const InsertUsersWithSessionsSQL = `WITH u AS (
+  INSERT INTO auth.users (id, created_at, updated_at, last_seen, display_name, locale, default_role, is_anonymous, metadata)
+  SELECT id, at, at, at, display_name, locale, default_role, is_anonymous, metadata::jsonb
+  FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::bool[], $7::text[])
+    AS t(id, at, display_name, locale, default_role, is_anonymous, metadata)
+), r AS (
+  INSERT INTO auth.user_roles (id, created_at, user_id, role)
+  SELECT * FROM unnest($8::uuid[], $9::timestamptz[], $10::uuid[], $11::text[])
+)
+INSERT INTO auth.refresh_tokens (id, created_at, expires_at, user_id, type, refresh_token_hash)
+SELECT * FROM unnest($12::uuid[], $2::timestamptz[], $13::timestamptz[], $1::uuid[], $14::text[], $15::text[])`
+
+// Expired rows, in batches of $2 rows expired at $1, each batch picked by
+// ctid (the physical row) so the outer statement hits exactly the rows its
+// subquery locked; rows another instance holds are skipped (package janitor).
+const (
+	PurgeExpiredRefreshTokensSQL = `DELETE FROM auth.refresh_tokens WHERE ctid IN (
+  SELECT ctid FROM auth.refresh_tokens WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`
+	PurgeExpiredHistorySQL = `DELETE FROM auth.refresh_token_history WHERE ctid IN (
+  SELECT ctid FROM auth.refresh_token_history WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`
+)
+
+// --- personal access tokens ---
+
+// InsertPAT stores a PAT (its hash only).
+func InsertPAT(db *gorm.DB, id, userID uuid.UUID, hash string, createdAt, expiresAt time.Time, metadata JSONMap) error {
+	_, err := exec(db, insertRefreshTokenSQL, id, createdAt, expiresAt, userID, RefreshTokenPAT, hash, nil, metadata)
+	return err
+}
+
+// LockPATByHash finds a PAT by its hash, FOR SHARE: a revocation waits for a
+// sign-in in progress, and the session it starts then goes with the PAT.
+func LockPATByHash(tx *gorm.DB, hash string) (*PersonalAccessToken, error) {
+	p, err := scanPAT(queryRow(tx, `SELECT id, created_at, expires_at, user_id, metadata FROM auth.refresh_tokens
+WHERE refresh_token_hash = $1 AND type = $2 FOR SHARE`, hash, RefreshTokenPAT))
+	if err != nil {
+		return nil, noRows(err)
+	}
+	return &p, nil
+}
+
+// ListPATs returns a user's PATs, newest first.
+func ListPATs(db *gorm.DB, userID uuid.UUID) ([]PersonalAccessToken, error) {
+	return queryAll(db, scanPAT, `SELECT id, created_at, expires_at, user_id, metadata FROM auth.refresh_tokens
+WHERE user_id = $1 AND type = $2 ORDER BY created_at DESC, id`, userID, RefreshTokenPAT)
+}
+
+func scanPAT(row Scanner) (p PersonalAccessToken, err error) {
+	return p, row.Scan(&p.ID, &p.CreatedAt, &p.ExpiresAt, &p.UserID, &p.Metadata)
+}
+
+// DeletePAT deletes one of the user's PATs; sessions started with it go by cascade.
+func DeletePAT(db *gorm.DB, userID, id uuid.UUID) (int64, error) {
+	return exec(db, `DELETE FROM auth.refresh_tokens WHERE id = $1 AND user_id = $2 AND type = $3`, id, userID, RefreshTokenPAT)
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/netip"
-	"slices"
 	"strings"
 	"time"
 )
@@ -32,9 +31,38 @@ func New(store Store, rules Rules, now func() time.Time) *Limiter {
 	return &Limiter{store: store, rules: rules, now: now}
 }
 
+// Class is the set of limits a request counts against besides the global
+// one, which every limited request counts against. Routes declare theirs
+// (handlers' route table); the limiter never looks at paths.
+type Class uint8
+
+const (
+	// Global alone: no limit but the global one.
+	Global Class = 0
+	// Email: sends an email; counted per IP and per target address.
+	Email Class = 1 << iota
+	// VerificationEmail: mails a verification link only when sign-ups must
+	// verify their address (Rules.SignUpSendsEmail); counted as Email then.
+	VerificationEmail
+	// SMS: sends a text message.
+	SMS
+	// BruteForce: the caller guesses a secret (password, code, ticket);
+	// counted per IP and per target address.
+	BruteForce
+	// SignUp: creates accounts.
+	SignUp
+)
+
+// Has reports whether c includes every limit of x.
+func (c Class) Has(x Class) bool { return c&x == x }
+
+// Targeted reports whether requests of c are also counted per target
+// address, so the caller should fill Request.Target.
+func (c Class) Targeted() bool { return c&(Email|VerificationEmail|BruteForce) != 0 }
+
 // Request is what a limit decision looks at.
 type Request struct {
-	Path   string     // route path without AUTH_API_PREFIX, e.g. /signin/email-password
+	Class  Class
 	IP     netip.Addr // the client, as AUTH_TRUSTED_PROXIES resolves it
 	Target string     // the email the request is about, "" when none
 }
@@ -59,24 +87,24 @@ func (l *Limiter) Check(ctx context.Context, req Request) (*Denied, error) {
 		key  string
 	}
 	takes := []take{{l.rules.Global, ip}}
-	if SendsEmail(req.Path, l.rules.SignUpSendsEmail) {
+	if req.Class.Has(Email) || (req.Class.Has(VerificationEmail) && l.rules.SignUpSendsEmail) {
 		takes = append(takes, take{l.rules.Email, ip})
 		if target != "" {
 			// one address cannot be mail-bombed from many IPs
 			takes = append(takes, take{l.rules.Email, target})
 		}
 	}
-	if SendsSMS(req.Path) {
+	if req.Class.Has(SMS) {
 		takes = append(takes, take{l.rules.SMS, ip})
 	}
-	if BruteForceProtected(req.Path) {
+	if req.Class.Has(BruteForce) {
 		takes = append(takes, take{l.rules.BruteForce, ip})
 		if target != "" {
 			// one account cannot be guessed at from many IPs
 			takes = append(takes, take{l.rules.BruteForce, target})
 		}
 	}
-	if IsSignup(req.Path) {
+	if req.Class.Has(SignUp) {
 		takes = append(takes, take{l.rules.Signups, ip})
 	}
 	now := l.now()
@@ -114,35 +142,3 @@ func targetKey(email string) string {
 	sum := sha256.Sum256([]byte(strings.ToLower(strings.TrimSpace(email))))
 	return "to:" + hex.EncodeToString(sum[:16])
 }
-
-// SendsEmail: endpoints that send an email (hasura-auth's list).
-func SendsEmail(path string, signUpSendsEmail bool) bool {
-	switch path {
-	case "/signin/passwordless/email", "/signin/otp/email", "/signup/passwordless/email", "/signup/otp/email",
-		"/elevate/otp/email", "/user/email/change", "/user/password/reset":
-		return true
-	case "/user/email/send-verification-email", "/signup/email-password", "/user/deanonymize":
-		return signUpSendsEmail
-	}
-	return false
-}
-
-// SendsSMS: endpoints that send a text message.
-func SendsSMS(path string) bool {
-	return slices.Contains([]string{"/signin/passwordless/sms", "/signup/passwordless/sms"}, path)
-}
-
-// BruteForceProtected: endpoints where a caller guesses a secret (password,
-// code, ticket): hasura-auth's rule, sign-in, elevation, */verify and */otp.
-// /token/verify is left out: it checks a signature that cannot be guessed,
-// and backends call it often.
-func BruteForceProtected(path string) bool {
-	if path == "/token/verify" {
-		return false
-	}
-	return strings.HasPrefix(path, "/signin") || strings.HasPrefix(path, "/elevate") ||
-		strings.HasSuffix(path, "/verify") || strings.HasSuffix(path, "/otp")
-}
-
-// IsSignup: endpoints that create accounts.
-func IsSignup(path string) bool { return strings.HasPrefix(path, "/signup") }

@@ -102,6 +102,8 @@ func TestLimiterRules(t *testing.T) {
 		SMS:        Rule{Burst: 2, Interval: time.Hour},
 		BruteForce: Rule{Burst: 3, Interval: 5 * time.Minute},
 		Signups:    Rule{Burst: 2, Interval: 5 * time.Minute},
+
+		SignUpSendsEmail: true,
 	}
 	now := time.Unix(1_700_000_000, 0)
 	clock := func() time.Time { return now }
@@ -116,52 +118,57 @@ func TestLimiterRules(t *testing.T) {
 		return 0, ""
 	}
 	cases := []struct {
-		path   string
+		name   string
+		class  Class
 		target string
 		n      int
 		rule   string
 	}{
-		{"/signin/email-password", "", 4, "bruteforce"},
-		{"/signin/email-password", "a@example.com", 4, "bruteforce"},
-		{"/signin/otp/email/verify", "", 4, "bruteforce"},
-		{"/signin/passwordless/sms/otp", "", 4, "bruteforce"},
-		{"/verify", "", 4, "bruteforce"},
-		{"/elevate/password", "", 4, "bruteforce"},
-		{"/token/verify", "", 101, "global"},
-		{"/user/password/reset", "a@example.com", 3, "email"},
-		{"/signin/passwordless/email", "", 3, "email"},
-		{"/signin/passwordless/sms", "", 3, "sms"},
-		{"/signup/email-password", "", 3, "signups"},
-		{"/user", "", 101, "global"},
+		{"sign-in", BruteForce, "", 4, "bruteforce"},
+		{"sign-in, with a target", BruteForce, "a@example.com", 4, "bruteforce"},
+		{"a code", BruteForce, "", 4, "bruteforce"},
+		{"a global route", Global, "", 101, "global"},
+		{"password reset", Email, "a@example.com", 3, "email"},
+		{"magic link", Email, "", 3, "email"},
+		{"sign-up mailing a verification link", SignUp | VerificationEmail, "", 3, "email"},
+		{"SMS", SMS, "", 3, "sms"},
+		{"sign-up", SignUp, "", 3, "signups"},
 	}
 	for _, tc := range cases {
 		l := New(NewMemory(), rules, clock)
-		n, rule := trips(l, Request{Path: tc.path, IP: ip, Target: tc.target})
-		require.Equal(t, tc.n, n, tc.path)
-		require.Equal(t, tc.rule, rule, tc.path)
+		n, rule := trips(l, Request{Class: tc.class, IP: ip, Target: tc.target})
+		require.Equal(t, tc.n, n, tc.name)
+		require.Equal(t, tc.rule, rule, tc.name)
 	}
+
+	// A verification link counts as email only when sign-ups must verify.
+	noVerify := rules
+	noVerify.SignUpSendsEmail = false
+	n, rule := trips(New(NewMemory(), noVerify, clock), Request{Class: SignUp | VerificationEmail, IP: ip})
+	require.Equal(t, 3, n)
+	require.Equal(t, "signups", rule)
 
 	// Per target email: other IPs cannot keep guessing at one account.
 	l := New(NewMemory(), rules, clock)
 	for i := range 3 {
-		d, err := l.Check(context.Background(), Request{Path: "/signin/email-password", IP: netip.AddrFrom4([4]byte{203, 0, 113, byte(i)}), Target: "Victim@Example.com "})
+		d, err := l.Check(context.Background(), Request{Class: BruteForce, IP: netip.AddrFrom4([4]byte{203, 0, 113, byte(i)}), Target: "Victim@Example.com "})
 		require.NoError(t, err)
 		require.Nil(t, d)
 	}
-	d, _ := l.Check(context.Background(), Request{Path: "/signin/email-password", IP: netip.MustParseAddr("203.0.113.99"), Target: "victim@example.com"})
+	d, _ := l.Check(context.Background(), Request{Class: BruteForce, IP: netip.MustParseAddr("203.0.113.99"), Target: "victim@example.com"})
 	require.NotNil(t, d, "the target's bucket is shared by every IP, whatever the case of the address")
-	d, _ = l.Check(context.Background(), Request{Path: "/signin/email-password", IP: netip.MustParseAddr("203.0.113.99"), Target: "other@example.com"})
+	d, _ = l.Check(context.Background(), Request{Class: BruteForce, IP: netip.MustParseAddr("203.0.113.99"), Target: "other@example.com"})
 	require.Nil(t, d)
 
 	// An IPv6 client is its /64.
 	l = New(NewMemory(), rules, clock)
 	for i := range 3 {
-		d, _ := l.Check(context.Background(), Request{Path: "/signin/email-password", IP: netip.MustParseAddr(fmt.Sprintf("2001:db8:1:2::%x", i+1))})
+		d, _ := l.Check(context.Background(), Request{Class: BruteForce, IP: netip.MustParseAddr(fmt.Sprintf("2001:db8:1:2::%x", i+1))})
 		require.Nil(t, d)
 	}
-	d, _ = l.Check(context.Background(), Request{Path: "/signin/email-password", IP: netip.MustParseAddr("2001:db8:1:2:ffff::1")})
+	d, _ = l.Check(context.Background(), Request{Class: BruteForce, IP: netip.MustParseAddr("2001:db8:1:2:ffff::1")})
 	require.NotNil(t, d)
-	d, _ = l.Check(context.Background(), Request{Path: "/signin/email-password", IP: netip.MustParseAddr("2001:db8:1:3::1")})
+	d, _ = l.Check(context.Background(), Request{Class: BruteForce, IP: netip.MustParseAddr("2001:db8:1:3::1")})
 	require.Nil(t, d)
 }
 

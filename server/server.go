@@ -18,7 +18,6 @@ import (
 	"github.com/hasura-auth-go/auth/claims"
 	"github.com/hasura-auth-go/auth/config"
 	"github.com/hasura-auth-go/auth/handlers"
-	"github.com/hasura-auth-go/auth/hasura"
 	"github.com/hasura-auth-go/auth/janitor"
 	"github.com/hasura-auth-go/auth/mail"
 	"github.com/hasura-auth-go/auth/metadata"
@@ -39,12 +38,12 @@ type Server struct {
 	Accounts *account.Service
 	Mailer   *mail.Mailer // email flows; Close waits for mails still being sent
 	Router   *gin.Engine
-	Audit    *audit.Recorder    // queued audit events (issue 7)
-	Janitor  *janitor.Janitor   // purges expired rows (issue 7)
-	Metrics  *metrics.Metrics   // what /metrics publishes (issue 7)
-	Limiter  *ratelimit.Limiter // nil unless AUTH_RATE_LIMIT_ENABLE (issue 7)
+	Audit    *audit.Recorder    // queued audit events
+	Janitor  *janitor.Janitor   // purges expired rows
+	Metrics  *metrics.Metrics   // what /metrics publishes
+	Limiter  *ratelimit.Limiter // nil unless AUTH_RATE_LIMIT_ENABLE
 
-	stopMetadata func() // ends the background Hasura metadata apply (issue 3)
+	stopMetadata func() // ends the background Hasura metadata apply
 	stopJanitor  func()
 	stopEpochs   func() // the sessions epoch LISTEN connection
 }
@@ -147,13 +146,23 @@ func New(ctx context.Context, cfg *config.Config, db *gorm.DB, o Options) (*Serv
 	if err != nil {
 		return nil, err
 	}
-	sessions, err := session.New(session.Options{
-		DB: db, Tokens: tokens, Now: o.Now, TTL: cfg.RefreshTokenTTL, ReuseWindow: cfg.RefreshReuseWindow, Log: o.Log,
-	})
+	// Audit events: the recorder stops in Close, before the pool.
+	recorder, err := audit.NewRecorder(db, audit.Options{Now: o.Now, Log: o.Log})
 	if err != nil {
 		return nil, err
 	}
 	started := false
+	defer func() {
+		if !started {
+			_ = recorder.Close(context.Background())
+		}
+	}()
+	sessions, err := session.New(session.Options{
+		DB: db, Tokens: tokens, Now: o.Now, TTL: cfg.RefreshTokenTTL, ReuseWindow: cfg.RefreshReuseWindow, Log: o.Log, Audit: recorder,
+	})
+	if err != nil {
+		return nil, err
+	}
 	defer func() {
 		if !started {
 			sessions.Close() // its batch runners
@@ -163,12 +172,7 @@ func New(ctx context.Context, cfg *config.Config, db *gorm.DB, o Options) (*Serv
 	if err != nil {
 		return nil, err
 	}
-	accounts, err := account.New(db, cfg, sessions, o.Log, account.WithClock(o.Now), account.WithMailer(mailer))
-	if err != nil {
-		return nil, err
-	}
-	// Issue 7: audit events and the janitor. Both stop in Close, before the pool.
-	recorder, err := audit.NewRecorder(db, audit.Options{Now: o.Now, Log: o.Log})
+	accounts, err := account.New(account.Options{DB: db, Config: cfg, Sessions: sessions, Audit: recorder, Mailer: mailer, Now: o.Now, Log: o.Log})
 	if err != nil {
 		return nil, err
 	}
@@ -176,16 +180,22 @@ func New(ctx context.Context, cfg *config.Config, db *gorm.DB, o Options) (*Serv
 		DB: db, Now: o.Now, Log: o.Log, BatchSize: cfg.Operators.JanitorBatchSize,
 		Interval: cfg.Operators.JanitorInterval, Retention: cfg.Operators.AuditLogRetention,
 	})
-	// Issue 7: metrics and rate limits (server/hardening.go).
+	// Metrics and rate limits (server/hardening.go).
 	m, limiter, err := newHardening(ctx, cfg, db, o)
 	if err != nil {
 		return nil, err
 	}
-	router := handlers.NewRouter(handlers.Deps{
+	router, err := handlers.NewRouter(handlers.Options{
 		Config: cfg, DB: db, Accounts: accounts, Sessions: sessions, Tokens: tokens, Log: o.Log,
 		Audit: recorder, Janitor: jan, Metrics: m, Limiter: limiter,
 	})
-	stopMetadata := startHasuraMetadata(ctx, cfg, o) // issue 3: background, never delays serving
+	if err != nil {
+		if limiter != nil {
+			_ = limiter.Close()
+		}
+		return nil, err
+	}
+	stopMetadata := startHasuraMetadata(ctx, cfg, o) // in the background: never delays serving
 	stopJanitor := jan.Start(ctx)                    // ends with ctx (SIGTERM in main) or Close
 	stopEpochs := sessions.StartEpochListener(ctx, cfg.DatabaseURL)
 	started = true
@@ -227,7 +237,7 @@ func (s *Server) Close() error {
 	return sqlDB.Close()
 }
 
-// --- Hasura metadata (issue 3) ---
+// --- Hasura metadata ---
 
 // startHasuraMetadata applies metadata/ through Hasura's metadata API in the
 // background, retrying while Hasura starts (it often starts after us, and its
@@ -245,7 +255,7 @@ func startHasuraMetadata(ctx context.Context, cfg *config.Config, o Options) (st
 		o.Log.Error("hasura metadata not applied: embedded files invalid", "error", err.Error())
 		return func() {}
 	}
-	client, err := hasura.NewMetadataClient(cfg.HasuraGraphQLURL, cfg.HasuraAdminSecret, hasura.MetadataOptions{Log: o.Log})
+	client, err := metadata.NewClient(cfg.HasuraGraphQLURL, cfg.HasuraAdminSecret, metadata.ClientOptions{Log: o.Log})
 	if err != nil {
 		o.Log.Error("hasura metadata not applied", "error", err.Error())
 		return func() {}

@@ -3,7 +3,6 @@ package session
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"runtime"
 	"sort"
@@ -37,13 +36,13 @@ const (
 )
 
 type batched struct {
-	rotations *batch.Runner[rotation, *rotated]
+	rotations *batch.Runner[models.Rotation, *models.Rotated]
 	newUsers  *batch.Runner[*newUser, struct{}]
 }
 
 func newBatched(db *sql.DB) *batched {
 	return &batched{
-		rotations: batch.New(batchRunners(), maxBatch, batchTimeout, func(ctx context.Context, in []rotation) ([]*rotated, error) {
+		rotations: batch.New(batchRunners(), maxBatch, batchTimeout, func(ctx context.Context, in []models.Rotation) ([]*models.Rotated, error) {
 			return rotateBatch(ctx, db, in)
 		}),
 		newUsers: batch.New(batchRunners(), maxBatch, batchTimeout, func(ctx context.Context, in []*newUser) ([]struct{}, error) {
@@ -85,50 +84,30 @@ func pipeline(ctx context.Context, db *sql.DB, b *pgx.Batch, read func(pgx.Batch
 	})
 }
 
-// rotation is one refresh's rotateCurrentSQL: the presented token's hash,
-// the time it was read at, and what replaces it.
-type rotation struct {
-	oldHash, newHash string
-	at, expiresAt    time.Time
-	sealed           []byte
-}
-
-// rotated is what a rotation found: the session and its active user.
-type rotated struct {
-	sessionID uuid.UUID
-	user      models.User
-	roles     []byte
-}
-
 // rotateBatch rotates every input whose token is current; the others get
 // nil and their callers look closer (Refresh's slow path). Statements run in
 // the order of their hashes, so that two pipelines lock the rows they share
 // in the same order and never wait on each other in a cycle. A token
 // presented twice in one pipeline is rotated by the first statement; the
 // second finds it retired, as if it had come a moment later.
-func rotateBatch(ctx context.Context, db *sql.DB, in []rotation) ([]*rotated, error) {
+func rotateBatch(ctx context.Context, db *sql.DB, in []models.Rotation) ([]*models.Rotated, error) {
 	order := make([]int, len(in))
 	for i := range order {
 		order[i] = i
 	}
-	sort.Slice(order, func(a, b int) bool { return in[order[a]].oldHash < in[order[b]].oldHash })
+	sort.Slice(order, func(a, b int) bool { return in[order[a]].OldHash < in[order[b]].OldHash })
 	b := &pgx.Batch{}
 	for _, i := range order {
-		r := in[i]
-		b.Queue(rotateCurrentSQL, r.oldHash, r.at, r.newHash, r.expiresAt, keepGenerations, r.sealed)
+		b.Queue(models.RotateCurrentSQL, in[i].Args()...)
 	}
-	out := make([]*rotated, len(in))
+	out := make([]*models.Rotated, len(in))
 	err := pipeline(ctx, db, b, func(br pgx.BatchResults) error {
 		for _, i := range order {
-			var got rotated
-			err := models.ScanUser(br.QueryRow(), &got.user, &got.sessionID, &got.roles)
-			if errors.Is(err, pgx.ErrNoRows) {
-				continue
-			}
+			got, err := models.ScanRotated(br.QueryRow())
 			if err != nil {
 				return err
 			}
-			out[i] = &got
+			out[i] = got
 		}
 		return nil
 	})
@@ -144,22 +123,6 @@ type newUser struct {
 	roles   []string
 	session *models.RefreshToken
 }
-
-// insertUsersSQL writes users ($1-$7), their roles ($8-$11) and first
-// sessions ($12-$15, with $1 and $2) as one statement: the rows of a whole
-// batch pass each foreign-key check and the commit once. Unlike a rotation,
-// it reads no table, so its plan cannot go wrong as tables grow.
-const insertUsersSQL = `WITH u AS (
-  INSERT INTO auth.users (id, created_at, updated_at, last_seen, display_name, locale, default_role, is_anonymous, metadata)
-  SELECT id, at, at, at, display_name, locale, default_role, is_anonymous, metadata::jsonb
-  FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::bool[], $7::text[])
-    AS t(id, at, display_name, locale, default_role, is_anonymous, metadata)
-), r AS (
-  INSERT INTO auth.user_roles (id, created_at, user_id, role)
-  SELECT * FROM unnest($8::uuid[], $9::timestamptz[], $10::uuid[], $11::text[])
-)
-INSERT INTO auth.refresh_tokens (id, created_at, expires_at, user_id, type, refresh_token_hash)
-SELECT * FROM unnest($12::uuid[], $2::timestamptz[], $13::timestamptz[], $1::uuid[], $14::text[], $15::text[])`
 
 func insertUsersBatch(ctx context.Context, db *sql.DB, in []*newUser) error {
 	n := len(in)
@@ -193,7 +156,7 @@ func insertUsersBatch(ctx context.Context, db *sql.DB, in []*newUser) error {
 		}
 	}
 	err := withConn(ctx, db, func(c *pgx.Conn) error {
-		_, err := c.Exec(ctx, insertUsersSQL, ids, ats, names, locales, defs, anonymous, metadata,
+		_, err := c.Exec(ctx, models.InsertUsersWithSessionsSQL, ids, ats, names, locales, defs, anonymous, metadata,
 			roleIDs, roleAts, roleUsers, roleNames, sessionIDs, expiries, types, hashes)
 		return err
 	})

@@ -12,6 +12,7 @@ import (
 
 	"github.com/hasura-auth-go/auth/apierr"
 	"github.com/hasura-auth-go/auth/audit"
+	"github.com/hasura-auth-go/auth/models"
 	"github.com/hasura-auth-go/auth/token"
 )
 
@@ -30,14 +31,14 @@ func (s *Service) RevokeAll(tx *gorm.DB, userID uuid.UUID) (int64, error) {
 	// Delete first: it waits for refreshes holding a session row, and the
 	// epoch read afterwards is later than the time those refreshes date their
 	// access tokens with, so their tokens are refused too.
-	res := tx.Exec(`DELETE FROM auth.refresh_tokens WHERE user_id = ?`, userID)
-	if res.Error != nil {
-		return 0, fmt.Errorf("delete sessions: %w", res.Error)
+	n, err := models.DeleteUserRefreshTokens(tx, userID)
+	if err != nil {
+		return 0, fmt.Errorf("delete sessions: %w", err)
 	}
 	if err := bumpEpoch(tx, userID, s.now()); err != nil {
 		return 0, err
 	}
-	return res.RowsAffected, nil
+	return n, nil
 }
 
 func bumpEpoch(tx *gorm.DB, userID uuid.UUID, now time.Time) error {
@@ -97,6 +98,6 @@ func (s *Service) SignOutAll(ctx context.Context, userID uuid.UUID) error {
 		if err != nil {
 			return err
 		}
-		return audit.Log(ctx, tx, audit.Event{Type: audit.SignOutAll, UserID: userID, Detail: map[string]any{"sessions": n}})
+		return s.audit.Log(ctx, tx, audit.Event{Type: audit.SignOutAll, UserID: userID, Detail: map[string]any{"sessions": n}})
 	})
 }

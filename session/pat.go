@@ -11,6 +11,7 @@ import (
 
 	"github.com/hasura-auth-go/auth/apierr"
 	"github.com/hasura-auth-go/auth/models"
+	"github.com/hasura-auth-go/auth/token"
 )
 
 // Personal access tokens are rows of type pat in auth.refresh_tokens, stored
@@ -76,13 +77,13 @@ func (s *Service) SignInPAT(ctx context.Context, presented string) (*Issued, err
 		if pat.ExpiresAt.Before(expires) {
 			expires = pat.ExpiresAt
 		}
-		if err := models.InsertPATSession(tx, id, u.ID, pat.ID, HashToken(refresh), now, expires); err != nil {
+		if err := models.InsertSession(tx, id, u.ID, &pat.ID, HashToken(refresh), now, expires); err != nil {
 			return fmt.Errorf("insert refresh token: %w", err)
 		}
 		if err := models.TouchLastSeen(tx, u.ID, now); err != nil {
 			return fmt.Errorf("touch last seen: %w", err)
 		}
-		out, err = s.issue(tx, u, id, refresh, now)
+		out, err = s.issue(tx, u, id, refresh, token.Grant{At: now})
 		return err
 	})
 	return out, err

@@ -30,6 +30,7 @@ type Service struct {
 	ttl         time.Duration
 	reuseWindow time.Duration
 	log         *slog.Logger
+	audit       *audit.Recorder
 	epochs      *epochCache
 	subscribers []Subscriber // what the LISTEN connection feeds: epochs first, then Subscribe's
 	batched     *batched     // the hot statements (batched.go)
@@ -43,6 +44,7 @@ type Options struct {
 	TTL         time.Duration // refresh token lifetime, sliding
 	ReuseWindow time.Duration // how long a just-rotated token still yields the rotation's result
 	Log         *slog.Logger
+	Audit       *audit.Recorder // sign-outs, refresh token replays
 }
 
 // New returns a Service.
@@ -50,12 +52,15 @@ func New(o Options) (*Service, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.Audit == nil {
+		return nil, errors.New("session: an audit recorder is required")
+	}
 	sqlDB, err := o.DB.DB()
 	if err != nil {
 		return nil, err
 	}
 	epochs := newEpochCache()
-	return &Service{db: o.DB, tokens: o.Tokens, now: o.Now, ttl: o.TTL, reuseWindow: o.ReuseWindow, log: o.Log,
+	return &Service{db: o.DB, tokens: o.Tokens, now: o.Now, ttl: o.TTL, reuseWindow: o.ReuseWindow, log: o.Log, audit: o.Audit,
 		epochs: epochs, subscribers: []Subscriber{epochs}, batched: newBatched(sqlDB)}, nil
 }
 
@@ -72,20 +77,23 @@ type Issued struct {
 	User           *models.User
 }
 
+// Elevation says whether a session's first access token is elevated
+// (token.Grant.Elevated): the flow starting it has just checked a password
+// or a code.
+type Elevation bool
+
+const (
+	NotElevated Elevation = false
+	Elevated    Elevation = true
+)
+
 // Start creates a session for u inside tx (the caller's transaction, so a
 // user and their first session are written together).
-func (s *Service) Start(tx *gorm.DB, u *models.User) (*Issued, error) {
+func (s *Service) Start(tx *gorm.DB, u *models.User, e Elevation) (*Issued, error) {
 	now := s.now()
 	refresh := uuid.NewString()
-	row := models.RefreshToken{
-		ID:               uuid.New(),
-		CreatedAt:        now,
-		ExpiresAt:        now.Add(s.ttl),
-		UserID:           u.ID,
-		Type:             models.RefreshTokenRegular,
-		RefreshTokenHash: HashToken(refresh),
-	}
-	if err := tx.Create(&row).Error; err != nil {
+	id := uuid.New()
+	if err := models.InsertSession(tx, id, u.ID, nil, HashToken(refresh), now, now.Add(s.ttl)); err != nil {
 		return nil, fmt.Errorf("insert refresh token: %w", err)
 	}
 	// A user created in this transaction already carries the time (to the second).
@@ -94,7 +102,7 @@ func (s *Service) Start(tx *gorm.DB, u *models.User) (*Issued, error) {
 			return nil, fmt.Errorf("touch last seen: %w", err)
 		}
 	}
-	return s.issue(tx, u, row.ID, refresh, now)
+	return s.issue(tx, u, id, refresh, token.Grant{At: now, Elevated: bool(e)})
 }
 
 // StartWithNewUser creates u with roles and its first session in one
@@ -111,13 +119,13 @@ func (s *Service) StartWithNewUser(ctx context.Context, u *models.User, roles []
 		return nil, err
 	}
 	u.CompleteInsert(roles)
-	return s.issue(s.db.WithContext(ctx), u, rt.ID, refresh, now)
+	return s.issue(s.db.WithContext(ctx), u, rt.ID, refresh, token.Grant{At: now})
 }
 
-// issue signs the access token dated at, the time the session was read
-// before its write (see token.WithIssuedAt).
-func (s *Service) issue(tx *gorm.DB, u *models.User, id uuid.UUID, refresh string, at time.Time) (*Issued, error) {
-	access, expiresIn, err := s.tokens.Issue(token.WithIssuedAt(tx.Statement.Context, at), tx, u)
+// issue signs the access token of a session. g.At is the time the session
+// was read before its write (see token.Grant).
+func (s *Service) issue(tx *gorm.DB, u *models.User, id uuid.UUID, refresh string, g token.Grant) (*Issued, error) {
+	access, expiresIn, err := s.tokens.Issue(tx.Statement.Context, tx, u, g)
 	if err != nil {
 		return nil, err
 	}
@@ -147,15 +155,23 @@ func (s *Service) Refresh(ctx context.Context, presented string) (*Issued, error
 			if !now.Before(rt.ExpiresAt) {
 				return apierr.New(apierr.InvalidRefreshToken)
 			}
-			user, err := s.activeUser(tx, rt.UserID)
+			if _, err := s.activeUser(tx, rt.UserID); err != nil {
+				return err
+			}
+			// The fast path's statement, now under the row lock and the
+			// checks above: it finds the token current.
+			next, r, err := s.rotation(presented, hash, now)
 			if err != nil {
 				return err
 			}
-			next, err := s.rotate(tx, rt, presented, now)
+			got, err := models.RotateCurrent(tx, r)
 			if err != nil {
-				return err
+				return fmt.Errorf("rotate refresh token: %w", err)
 			}
-			out, err = s.issue(tx, user, rt.ID, next, now)
+			if got == nil {
+				return apierr.New(apierr.InvalidRefreshToken)
+			}
+			out, err = s.issue(tx, &got.User, got.SessionID, next, token.Grant{At: now})
 			return err
 		}
 		if !errors.Is(err, models.ErrNotFound) {
@@ -189,7 +205,7 @@ func (s *Service) Refresh(ctx context.Context, presented string) (*Issued, error
 				if err != nil {
 					return err
 				}
-				out, err = s.issue(tx, user, rt.ID, next, now)
+				out, err = s.issue(tx, user, rt.ID, next, token.Grant{At: now})
 				return err
 			}
 		}
@@ -205,7 +221,7 @@ func (s *Service) Refresh(ctx context.Context, presented string) (*Issued, error
 	if revoked != nil {
 		s.log.Warn("refresh token reuse detected: session revoked",
 			"user_id", revoked.UserID, "refresh_token_id", revoked.ID, "generation", revoked.Generation)
-		_ = audit.Log(ctx, nil, audit.Event{Type: audit.RefreshReuse, UserID: revoked.UserID, Actor: audit.ActorSystem,
+		_ = s.audit.Log(ctx, nil, audit.Event{Type: audit.RefreshReuse, UserID: revoked.UserID, Actor: audit.ActorSystem,
 			Detail: map[string]any{"refreshTokenId": revoked.ID, "generation": revoked.Generation}})
 		e := apierr.New(apierr.InvalidRefreshToken)
 		e.Cause = ErrReuseDetected // counted by /metrics; the client sees only invalid-refresh-token
@@ -227,104 +243,39 @@ var ErrReuseDetected = errors.New("refresh token reuse detected")
 // nothing, and its caller takes the slow path to the reuse window.
 func (s *Service) rotateCurrent(ctx context.Context, presented, hash string) (*Issued, error) {
 	now := s.now()
-	next := uuid.NewString()
-	sealed, err := seal(presented, []byte(hash), next)
+	next, r, err := s.rotation(presented, hash, now)
 	if err != nil {
-		return nil, fmt.Errorf("seal rotated token: %w", err)
+		return nil, err
 	}
 	// Batched with other refreshes (batched.go); nil: not current.
-	got, err := s.batched.rotations.Do(ctx, rotation{oldHash: hash, newHash: HashToken(next), at: now, expiresAt: now.Add(s.ttl), sealed: sealed})
+	got, err := s.batched.rotations.Do(ctx, r)
 	if err != nil || got == nil {
 		return nil, err
 	}
-	u, sessionID := got.user, got.sessionID
-	if err := u.SetRoleList(got.roles); err != nil {
-		return nil, err
-	}
-	issued, err := s.issue(s.db.WithContext(ctx), &u, sessionID, next, now)
+	issued, err := s.issue(s.db.WithContext(ctx), &got.User, got.SessionID, next, token.Grant{At: now})
 	if err != nil {
 		// The rotation has committed but its token could not be signed (a
 		// custom-claims function that raised, say): put the presented token
 		// back, so a retry is a plain refresh, not a replay.
-		s.undoRotation(ctx, sessionID, hash, HashToken(next))
+		if err := models.UndoRotation(s.db.WithContext(ctx), got.SessionID, hash, r.NewHash); err != nil {
+			s.log.Error("undo refresh rotation", "refresh_token_id", got.SessionID, "error", err)
+		}
 		return nil, err
 	}
 	return issued, nil
 }
 
-// undoRotation reverts a committed rotation whose answer could not be made,
-// unless the session has moved on since.
-func (s *Service) undoRotation(ctx context.Context, sessionID uuid.UUID, oldHash, newHash string) {
-	db, err := s.db.DB()
-	if err != nil {
-		s.log.Error("undo refresh rotation", "refresh_token_id", sessionID, "error", err)
-		return
-	}
-	_, err = db.ExecContext(ctx, `WITH h AS (
-  DELETE FROM auth.refresh_token_history WHERE token_hash = $2 AND refresh_token_id = $1 RETURNING generation, expires_at
-)
-UPDATE auth.refresh_tokens rt SET refresh_token_hash = $2, generation = h.generation, expires_at = h.expires_at
-FROM h WHERE rt.id = $1 AND rt.refresh_token_hash = $3`, sessionID, oldHash, newHash)
-	if err != nil {
-		s.log.Error("undo refresh rotation", "refresh_token_id", sessionID, "error", err)
-	}
-}
-
-// rotateCurrentSQL: $1 presented hash, $2 now, $3 new hash, $4 new expiry,
-// $5 generations kept, $6 the new token sealed under the presented one.
-var rotateCurrentSQL = `WITH cur AS (
-  SELECT id, user_id, generation, expires_at, pat_id FROM auth.refresh_tokens
-  WHERE refresh_token_hash = $1 AND type = 'regular' AND expires_at > $2
-  FOR UPDATE
-), usr AS (
-  SELECT u.* FROM auth.users u JOIN cur ON u.id = cur.user_id WHERE NOT u.disabled
-), upd AS (
-  UPDATE auth.refresh_tokens rt SET refresh_token_hash = $3, generation = cur.generation + 1,
-    -- a session started with a PAT never outlives the PAT (session/pat.go)
-    expires_at = LEAST($4, COALESCE((SELECT p.expires_at FROM auth.refresh_tokens p WHERE p.id = cur.pat_id), $4))
-  FROM cur WHERE rt.id = cur.id AND EXISTS (SELECT 1 FROM usr)
-  RETURNING rt.id
-), prune AS (
-  -- every keep-th rotation drops the generations too old to remember, so
-  -- the history stays bounded for one extra statement part per keep rotations
-  DELETE FROM auth.refresh_token_history h USING cur, upd
-  WHERE (cur.generation + 1) % $5 = 0 AND h.refresh_token_id = upd.id AND h.generation <= cur.generation - $5
-), hist AS (
-  INSERT INTO auth.refresh_token_history (token_hash, refresh_token_id, generation, rotated_at, expires_at, next_token_sealed)
-  SELECT $1, cur.id, cur.generation, $2, cur.expires_at, $6 FROM cur JOIN upd ON upd.id = cur.id
-)
-SELECT ` + models.UserColumns("usr.") + `, upd.id,
-  COALESCE((SELECT json_agg(r.role) FROM auth.user_roles r WHERE r.user_id = usr.id), '[]')
-FROM usr JOIN upd ON true`
-
-// rotate replaces rt's token with a new one in one statement: new hash and
-// sliding expiry on the session, the old hash into history with the new
-// token sealed under the old one, old history pruned. Older seals stay: each
-// holds a token that is itself retired, so opening one gains nothing.
-func (s *Service) rotate(tx *gorm.DB, rt *models.RefreshToken, presented string, now time.Time) (string, error) {
+// rotation prepares the rotation of the presented token (whose hash is
+// hash) at now: the next token, and the statement's arguments with the
+// next token sealed under the presented one, so that only a holder of the
+// presented token can recover it within the reuse window.
+func (s *Service) rotation(presented, hash string, now time.Time) (string, models.Rotation, error) {
 	next := uuid.NewString()
-	sealed, err := seal(presented, []byte(rt.RefreshTokenHash), next)
+	sealed, err := seal(presented, []byte(hash), next)
 	if err != nil {
-		return "", fmt.Errorf("seal rotated token: %w", err)
+		return "", models.Rotation{}, fmt.Errorf("seal rotated token: %w", err)
 	}
-	err = tx.Exec(`WITH upd AS (
-  UPDATE auth.refresh_tokens rt SET refresh_token_hash = @next, generation = @nextgen,
-    -- a session started with a PAT never outlives the PAT (session/pat.go)
-    expires_at = LEAST(@exp, COALESCE((SELECT p.expires_at FROM auth.refresh_tokens p WHERE p.id = rt.pat_id), @exp))
-  WHERE id = @id
-), prune AS (
-  DELETE FROM auth.refresh_token_history WHERE refresh_token_id = @id AND generation <= @prunebelow
-)
-INSERT INTO auth.refresh_token_history (token_hash, refresh_token_id, generation, rotated_at, expires_at, next_token_sealed)
-VALUES (@old, @id, @gen, @now, @oldexp, @sealed)`,
-		map[string]any{
-			"next": HashToken(next), "gen": rt.Generation, "nextgen": rt.Generation + 1, "exp": now.Add(s.ttl), "id": rt.ID,
-			"prunebelow": rt.Generation - keepGenerations, "old": rt.RefreshTokenHash, "now": now, "oldexp": rt.ExpiresAt, "sealed": sealed,
-		}).Error
-	if err != nil {
-		return "", fmt.Errorf("rotate refresh token: %w", err)
-	}
-	return next, nil
+	return next, models.Rotation{OldHash: hash, NewHash: HashToken(next), At: now, ExpiresAt: now.Add(s.ttl), Keep: keepGenerations, Sealed: sealed}, nil
 }
 
 func (s *Service) activeUser(tx *gorm.DB, id uuid.UUID) (*models.User, error) {
@@ -344,20 +295,12 @@ func (s *Service) activeUser(tx *gorm.DB, id uuid.UUID) (*models.User, error) {
 // SignOut ends the session a refresh token belongs to, current or just
 // rotated. Unknown tokens are not an error: signing out is idempotent.
 func (s *Service) SignOut(ctx context.Context, presented string) error {
-	hash := HashToken(presented)
-	var ended []struct {
-		ID     uuid.UUID
-		UserID uuid.UUID
-	}
-	err := s.db.WithContext(ctx).Raw(`DELETE FROM auth.refresh_tokens
-WHERE type = 'regular' AND (refresh_token_hash = ? OR id = (SELECT refresh_token_id FROM auth.refresh_token_history WHERE token_hash = ?))
-RETURNING id, user_id`,
-		hash, hash).Scan(&ended).Error
+	ended, err := models.SignOutSession(s.db.WithContext(ctx), HashToken(presented))
 	if err != nil {
 		return err
 	}
 	for _, e := range ended {
-		_ = audit.Log(ctx, nil, audit.Event{Type: audit.SignOut, UserID: e.UserID, Detail: map[string]any{"refreshTokenId": e.ID}})
+		_ = s.audit.Log(ctx, nil, audit.Event{Type: audit.SignOut, UserID: e.UserID, Detail: map[string]any{"refreshTokenId": e.ID}})
 	}
 	return nil
 }

@@ -43,14 +43,14 @@ func BenchmarkAlgorithms(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		tok, _, err := s.Issue(ctx, nil, benchUser)
+		tok, _, err := s.Issue(ctx, nil, benchUser, token.Grant{})
 		if err != nil {
 			b.Fatal(err)
 		}
 		b.Run(alg+"/sign", func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, _, err := s.Issue(ctx, nil, benchUser); err != nil {
+				if _, _, err := s.Issue(ctx, nil, benchUser, token.Grant{}); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -127,13 +127,15 @@ func (s *Service) Rotate(ctx context.Context, alg string) (*models.JWTSigningKey
 	return k, nil
 }
 
-type issuedAtKey struct{}
-
-// WithIssuedAt dates the token Issue signs at t instead of the clock's now.
-// Sessions pass the time they read before writing, so a token is never dated
-// after a revocation that its own write waited for (session/epoch.go).
-func WithIssuedAt(ctx context.Context, t time.Time) context.Context {
-	return context.WithValue(ctx, issuedAtKey{}, t)
+// Grant is what only the flow issuing a token knows about it.
+type Grant struct {
+	// At dates the token; zero: the clock's now. Sessions pass the time
+	// they read before writing, so a token is never dated after a
+	// revocation that its own write waited for (session/epoch.go).
+	At time.Time
+	// Elevated: the holder has just proved a credential (a password or a
+	// code), so the token carries ElevatedClaim.
+	Elevated bool
 }
 
 // ErrStaticSecret: keys come from HASURA_GRAPHQL_JWT_SECRET and cannot rotate here.
@@ -279,15 +281,15 @@ type ClaimsResolver interface {
 
 // Issue signs an access token for u and returns it with its lifetime in
 // seconds. tx is the caller's transaction, or nil; see ClaimsResolver.
-func (s *Service) Issue(ctx context.Context, tx *gorm.DB, u *models.User) (string, int64, error) {
+func (s *Service) Issue(ctx context.Context, tx *gorm.DB, u *models.User, g Grant) (string, int64, error) {
 	st, err := s.current()
 	if err != nil {
 		return "", 0, err
 	}
 	signer := st.signer
-	now := s.now()
-	if at, ok := ctx.Value(issuedAtKey{}).(time.Time); ok {
-		now = at
+	now := g.At
+	if now.IsZero() {
+		now = s.now()
 	}
 	payload := map[string]any{
 		"sub":               u.ID.String(),
@@ -311,7 +313,7 @@ func (s *Service) Issue(ctx context.Context, tx *gorm.DB, u *models.User) (strin
 	}
 	// Only a fresh proof of a credential sets the elevated claim; a custom
 	// claim of the same name must not forge it.
-	if ctx != nil && IsElevated(ctx) {
+	if g.Elevated {
 		claims[ElevatedClaim] = u.ID.String()
 	} else {
 		delete(claims, ElevatedClaim)

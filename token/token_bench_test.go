@@ -41,7 +41,7 @@ func BenchmarkIssueHS256(b *testing.B) {
 	s := benchService(b, `{"type":"HS256","key":"`+strings.Repeat("k", 32)+`"}`)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, _, err := s.Issue(context.Background(), nil, benchUser); err != nil {
+		if _, _, err := s.Issue(context.Background(), nil, benchUser, token.Grant{}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -49,7 +49,7 @@ func BenchmarkIssueHS256(b *testing.B) {
 
 func BenchmarkVerifyHS256(b *testing.B) {
 	s := benchService(b, `{"type":"HS256","key":"`+strings.Repeat("k", 32)+`"}`)
-	tok, _, err := s.Issue(context.Background(), nil, benchUser)
+	tok, _, err := s.Issue(context.Background(), nil, benchUser, token.Grant{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -81,7 +81,7 @@ func BenchmarkIssueEd25519(b *testing.B) {
 	s := benchService(b, ed25519Secret(b))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, _, err := s.Issue(context.Background(), nil, benchUser); err != nil {
+		if _, _, err := s.Issue(context.Background(), nil, benchUser, token.Grant{}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -89,7 +89,7 @@ func BenchmarkIssueEd25519(b *testing.B) {
 
 func BenchmarkVerifyEd25519(b *testing.B) {
 	s := benchService(b, ed25519Secret(b))
-	tok, _, err := s.Issue(context.Background(), nil, benchUser)
+	tok, _, err := s.Issue(context.Background(), nil, benchUser, token.Grant{})
 	if err != nil {
 		b.Fatal(err)
 	}

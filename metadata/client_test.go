@@ -1,4 +1,4 @@
-package hasura_test
+package metadata_test
 
 import (
 	"bytes"
@@ -15,7 +15,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/hasura-auth-go/auth/hasura"
 	"github.com/hasura-auth-go/auth/metadata"
 )
 
@@ -178,7 +177,7 @@ func (s *sleeps) sleep(ctx context.Context, d time.Duration) error {
 
 type harness struct {
 	fake   *fakeHasura
-	client *hasura.MetadataClient
+	client *metadata.Client
 	sleeps *sleeps
 	logs   *bytes.Buffer
 }
@@ -189,7 +188,7 @@ func newHarness(t *testing.T, secret string) *harness {
 	srv := httptest.NewServer(h.fake)
 	t.Cleanup(srv.Close)
 	var err error
-	h.client, err = hasura.NewMetadataClient(srv.URL+"/v1/graphql", secret, hasura.MetadataOptions{
+	h.client, err = metadata.NewClient(srv.URL+"/v1/graphql", secret, metadata.ClientOptions{
 		InitialBackoff: time.Second,
 		MaxBackoff:     4 * time.Second,
 		Sleep:          h.sleeps.sleep,
@@ -261,7 +260,7 @@ func TestMetadataApplyFresh(t *testing.T) {
 	res, err := h.client.Apply(context.Background(), authMetadata(t))
 	require.NoError(t, err)
 	require.Equal(t, concat(wantTracks, wantRelationships), h.fake.takeCalls())
-	require.Equal(t, hasura.MetadataResult{Tracked: 8, RelationshipsCreated: 15}, res)
+	require.Equal(t, metadata.Result{Tracked: 8, RelationshipsCreated: 15}, res)
 	require.Empty(t, h.sleeps.d)
 }
 
@@ -328,7 +327,7 @@ func TestMetadataApplyIdempotent(t *testing.T) {
 		}
 	}
 	require.Equal(t, concat(want, wantRelationships), h.fake.takeCalls())
-	require.Equal(t, hasura.MetadataResult{AlreadyTracked: 8, AlreadyExisted: 15}, res)
+	require.Equal(t, metadata.Result{AlreadyTracked: 8, AlreadyExisted: 15}, res)
 	require.JSONEq(t, `{"type":"pg_set_table_is_enum","args":{"source":"default",
 		"table":{"name":"refresh_token_types","schema":"auth"},"is_enum":true}}`,
 		string(h.fake.bodies["pg_set_table_is_enum auth.refresh_token_types"]))
@@ -348,7 +347,7 @@ func TestMetadataApplyWaitsForHasura(t *testing.T) {
 		retried[i] = wantTracks[0]
 	}
 	require.Equal(t, concat(retried, wantTracks, wantRelationships), h.fake.takeCalls())
-	require.Equal(t, hasura.MetadataResult{Tracked: 8, RelationshipsCreated: 15, Retries: 6}, res)
+	require.Equal(t, metadata.Result{Tracked: 8, RelationshipsCreated: 15, Retries: 6}, res)
 
 	logs := h.logs.String()
 	require.Equal(t, 1, strings.Count(logs, "level=WARN msg=\"hasura metadata API not ready, retrying\""), logs)
@@ -365,14 +364,14 @@ func TestMetadataApplyPermanentErrors(t *testing.T) {
 		body        string
 		wantErr     string
 		wantSkipped []string
-		wantResult  hasura.MetadataResult
+		wantResult  metadata.Result
 	}{
 		{
 			name:       "one relationship refused",
 			refuse:     "pg_create_array_relationship auth.users.roles",
 			body:       `{"path":"$.args","error":"no foreign constraint exists on the given column","code":"constraint-violation"}`,
 			wantErr:    "pg_create_array_relationship auth.users.roles: hasura answered 400 constraint-violation: no foreign constraint exists on the given column",
-			wantResult: hasura.MetadataResult{Tracked: 8, RelationshipsCreated: 14},
+			wantResult: metadata.Result{Tracked: 8, RelationshipsCreated: 14},
 		},
 		{
 			name:    "one table refused",
@@ -385,7 +384,7 @@ func TestMetadataApplyPermanentErrors(t *testing.T) {
 				"pg_create_object_relationship auth.user_roles.user",
 				"pg_create_array_relationship auth.users.roles",
 			},
-			wantResult: hasura.MetadataResult{Tracked: 7, RelationshipsCreated: 11, Skipped: 4},
+			wantResult: metadata.Result{Tracked: 7, RelationshipsCreated: 11, Skipped: 4},
 		},
 	}
 	for _, tc := range cases {
@@ -432,7 +431,7 @@ func TestMetadataApplyStopsOnCancel(t *testing.T) {
 	}
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)
-	client, err := hasura.NewMetadataClient(srv.URL+"/v1/graphql", adminSecret, hasura.MetadataOptions{
+	client, err := metadata.NewClient(srv.URL+"/v1/graphql", adminSecret, metadata.ClientOptions{
 		InitialBackoff: 5 * time.Millisecond, MaxBackoff: 20 * time.Millisecond, // real timers
 		Log: slog.New(slog.DiscardHandler),
 	})
@@ -458,7 +457,7 @@ func TestMetadataEndpoint(t *testing.T) {
 		{in: "", wantErr: "http(s) URL"},
 	}
 	for _, tc := range cases {
-		got, err := hasura.MetadataEndpoint(tc.in)
+		got, err := metadata.Endpoint(tc.in)
 		if tc.wantErr != "" {
 			require.ErrorContains(t, err, tc.wantErr, tc.in)
 			continue
@@ -466,6 +465,6 @@ func TestMetadataEndpoint(t *testing.T) {
 		require.NoError(t, err, tc.in)
 		require.Equal(t, tc.want, got, tc.in)
 	}
-	_, err := hasura.NewMetadataClient("http://graphql:8080/v1/graphql", "", hasura.MetadataOptions{})
+	_, err := metadata.NewClient("http://graphql:8080/v1/graphql", "", metadata.ClientOptions{})
 	require.ErrorContains(t, err, "HASURA_GRAPHQL_ADMIN_SECRET")
 }

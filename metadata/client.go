@@ -1,4 +1,4 @@
-package hasura
+package metadata
 
 import (
 	"bytes"
@@ -12,12 +12,10 @@ import (
 	"net/url"
 	"strings"
 	"time"
-
-	"github.com/hasura-auth-go/auth/metadata"
 )
 
-// MetadataOptions tunes a MetadataClient; zero values take the defaults.
-type MetadataOptions struct {
+// ClientOptions tunes a Client; zero values take the defaults.
+type ClientOptions struct {
 	HTTPClient     *http.Client  // nil: a client with a 10 s timeout
 	InitialBackoff time.Duration // first wait after a failed attempt; 0: 1 s
 	MaxBackoff     time.Duration // the wait doubles up to this; 0: 30 s
@@ -26,19 +24,19 @@ type MetadataOptions struct {
 	Log   *slog.Logger // nil: slog.Default()
 }
 
-// MetadataClient applies metadata (the files in metadata/) through Hasura's
+// Client applies metadata (the files in metadata/) through Hasura's
 // metadata API, one idempotent call at a time: only additions, so whatever
 // else the user keeps in Hasura's metadata is left alone (replace_metadata
 // would wipe it).
-type MetadataClient struct {
+type Client struct {
 	endpoint    string
 	adminSecret string // sent as a header only; never logged or put in errors
-	opts        MetadataOptions
+	opts        ClientOptions
 }
 
-// MetadataEndpoint derives Hasura's metadata API URL from its GraphQL URL
+// Endpoint derives Hasura's metadata API URL from its GraphQL URL
 // (HASURA_GRAPHQL_GRAPHQL_URL): …/v1/graphql becomes …/v1/metadata.
-func MetadataEndpoint(graphqlURL string) (string, error) {
+func Endpoint(graphqlURL string) (string, error) {
 	u, err := url.Parse(strings.TrimSpace(graphqlURL))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return "", errors.New("HASURA_GRAPHQL_GRAPHQL_URL must be an http(s) URL")
@@ -51,9 +49,9 @@ func MetadataEndpoint(graphqlURL string) (string, error) {
 	return u.String(), nil
 }
 
-// NewMetadataClient builds a client for the Hasura whose GraphQL endpoint is graphqlURL.
-func NewMetadataClient(graphqlURL, adminSecret string, o MetadataOptions) (*MetadataClient, error) {
-	endpoint, err := MetadataEndpoint(graphqlURL)
+// NewClient builds a client for the Hasura whose GraphQL endpoint is graphqlURL.
+func NewClient(graphqlURL, adminSecret string, o ClientOptions) (*Client, error) {
+	endpoint, err := Endpoint(graphqlURL)
 	if err != nil {
 		return nil, err
 	}
@@ -78,11 +76,11 @@ func NewMetadataClient(graphqlURL, adminSecret string, o MetadataOptions) (*Meta
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	return &MetadataClient{endpoint: endpoint, adminSecret: adminSecret, opts: o}, nil
+	return &Client{endpoint: endpoint, adminSecret: adminSecret, opts: o}, nil
 }
 
 // Endpoint is the metadata API URL, without any user:password it may hold (for logs).
-func (c *MetadataClient) Endpoint() string {
+func (c *Client) Endpoint() string {
 	u, err := url.Parse(c.endpoint)
 	if err != nil {
 		return "(unparseable)"
@@ -90,14 +88,14 @@ func (c *MetadataClient) Endpoint() string {
 	return u.Redacted()
 }
 
-// MetadataCall is one request body of Hasura's metadata API.
-type MetadataCall struct {
+// Call is one request body of Hasura's metadata API.
+type Call struct {
 	Type string `json:"type"`
 	Args any    `json:"args"`
 }
 
-// MetadataResult counts what Apply did.
-type MetadataResult struct {
+// Result counts what Apply did.
+type Result struct {
 	Tracked, AlreadyTracked              int // tables
 	RelationshipsCreated, AlreadyExisted int
 	Skipped                              int // relationships not tried because a table failed
@@ -107,27 +105,27 @@ type MetadataResult struct {
 // The argument shapes of the calls we make.
 type (
 	trackTableArgs struct {
-		Source        string                  `json:"source"`
-		Table         metadata.QualifiedTable `json:"table"`
-		IsEnum        bool                    `json:"is_enum,omitempty"`
-		Configuration metadata.TableConfig    `json:"configuration"`
+		Source        string         `json:"source"`
+		Table         QualifiedTable `json:"table"`
+		IsEnum        bool           `json:"is_enum,omitempty"`
+		Configuration TableConfig    `json:"configuration"`
 	}
 	tableCustomizationArgs struct {
-		Source        string                  `json:"source"`
-		Table         metadata.QualifiedTable `json:"table"`
-		Configuration metadata.TableConfig    `json:"configuration"`
+		Source        string         `json:"source"`
+		Table         QualifiedTable `json:"table"`
+		Configuration TableConfig    `json:"configuration"`
 	}
 	tableIsEnumArgs struct {
-		Source string                  `json:"source"`
-		Table  metadata.QualifiedTable `json:"table"`
-		IsEnum bool                    `json:"is_enum"`
+		Source string         `json:"source"`
+		Table  QualifiedTable `json:"table"`
+		IsEnum bool           `json:"is_enum"`
 	}
 	relationshipArgs struct {
-		Source  string                  `json:"source"`
-		Table   metadata.QualifiedTable `json:"table"`
-		Name    string                  `json:"name"`
-		Using   metadata.RelUsing       `json:"using"`
-		Comment string                  `json:"comment,omitempty"`
+		Source  string         `json:"source"`
+		Table   QualifiedTable `json:"table"`
+		Name    string         `json:"name"`
+		Using   RelUsing       `json:"using"`
+		Comment string         `json:"comment,omitempty"`
 	}
 )
 
@@ -138,11 +136,11 @@ type (
 // 429 answers are retried with doubling back-off until ctx ends. A refused
 // admin secret stops at once; other refusals are collected and the rest is
 // still applied.
-func (c *MetadataClient) Apply(ctx context.Context, sources []metadata.Source) (MetadataResult, error) {
+func (c *Client) Apply(ctx context.Context, sources []Source) (Result, error) {
 	r := &applyRun{c: c}
 	var errs []error
 	for _, src := range sources {
-		failed := map[metadata.QualifiedTable]bool{}
+		failed := map[QualifiedTable]bool{}
 		for _, t := range src.Tables {
 			err := r.track(ctx, src.Name, t)
 			if err != nil {
@@ -157,7 +155,7 @@ func (c *MetadataClient) Apply(ctx context.Context, sources []metadata.Source) (
 		for _, t := range src.Tables {
 			rels := []struct {
 				kind string
-				list []metadata.Relationship
+				list []Relationship
 			}{{"object", t.ObjectRelationships}, {"array", t.ArrayRelationships}}
 			for _, group := range rels {
 				for _, rel := range group.list {
@@ -165,7 +163,7 @@ func (c *MetadataClient) Apply(ctx context.Context, sources []metadata.Source) (
 						r.res.Skipped++
 						continue
 					}
-					call := MetadataCall{
+					call := Call{
 						Type: "pg_create_" + group.kind + "_relationship",
 						Args: relationshipArgs{Source: src.Name, Table: t.Table, Name: rel.Name, Using: rel.Using, Comment: rel.Comment},
 					}
@@ -190,14 +188,14 @@ func (c *MetadataClient) Apply(ctx context.Context, sources []metadata.Source) (
 }
 
 type applyRun struct {
-	c      *MetadataClient
-	res    MetadataResult
+	c      *Client
+	res    Result
 	warned bool
 }
 
-func (r *applyRun) track(ctx context.Context, source string, t metadata.Table) error {
+func (r *applyRun) track(ctx context.Context, source string, t Table) error {
 	what := t.Table.String()
-	existed, err := r.do(ctx, MetadataCall{
+	existed, err := r.do(ctx, Call{
 		Type: "pg_track_table",
 		Args: trackTableArgs{Source: source, Table: t.Table, IsEnum: t.IsEnum, Configuration: t.Configuration},
 	}, what)
@@ -210,14 +208,14 @@ func (r *applyRun) track(ctx context.Context, source string, t metadata.Table) e
 	}
 	r.res.AlreadyTracked++
 	// pg_track_table ignored our configuration: set it on the tracked table.
-	if _, err := r.do(ctx, MetadataCall{
+	if _, err := r.do(ctx, Call{
 		Type: "pg_set_table_customization",
 		Args: tableCustomizationArgs{Source: source, Table: t.Table, Configuration: t.Configuration},
 	}, what); err != nil {
 		return err
 	}
 	if t.IsEnum {
-		if _, err := r.do(ctx, MetadataCall{
+		if _, err := r.do(ctx, Call{
 			Type: "pg_set_table_is_enum",
 			Args: tableIsEnumArgs{Source: source, Table: t.Table, IsEnum: true},
 		}, what); err != nil {
@@ -241,7 +239,7 @@ type hasuraError struct {
 
 // do sends one call, retrying what may pass later. existed reports Hasura's
 // already-tracked / already-exists answer.
-func (r *applyRun) do(ctx context.Context, call MetadataCall, what string) (existed bool, err error) {
+func (r *applyRun) do(ctx context.Context, call Call, what string) (existed bool, err error) {
 	c := r.c
 	body, err := json.Marshal(call)
 	if err != nil {
@@ -294,7 +292,7 @@ func (r *applyRun) do(ctx context.Context, call MetadataCall, what string) (exis
 	}
 }
 
-func (c *MetadataClient) post(ctx context.Context, body []byte) (int, []byte, error) {
+func (c *Client) post(ctx context.Context, body []byte) (int, []byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint, bytes.NewReader(body))
 	if err != nil {
 		return 0, nil, err

@@ -1,0 +1,45 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+	"github.com/hasura-auth-go/auth/apierr"
+	"github.com/hasura-auth-go/auth/audit"
+	"github.com/hasura-auth-go/auth/session"
+)
+
+// auditContext hands the caller's details to the services that record
+// audit events, through the request context (package audit).
+func (h *Handlers) auditContext(c *gin.Context) {
+	ctx := audit.WithRequest(c.Request.Context(), audit.Request{
+		// ClientIP honours AUTH_TRUSTED_PROXIES (set on the router), as rate limits do.
+		IP: c.ClientIP(), UserAgent: c.Request.UserAgent(), RequestID: requestID(c),
+	})
+	c.Request = c.Request.WithContext(ctx)
+	c.Next()
+}
+
+// auditSignIn queues a sign-in (or sign-up) outcome: no round trip on the
+// request. Only refusals after a credential was checked count as failures;
+// a malformed request is not an attempt.
+func (h *Handlers) auditSignIn(c *gin.Context, ok audit.Type, method, email string, issued *session.Issued, err error) {
+	ctx := c.Request.Context()
+	if err == nil {
+		e := audit.Event{Type: ok, Email: email, Detail: map[string]any{"method": method}}
+		if issued != nil && issued.User != nil {
+			e.UserID = issued.User.ID
+		}
+		_ = h.audit.Log(ctx, nil, e)
+		return
+	}
+	ae := apierr.As(err)
+	if ae.Status != http.StatusUnauthorized && ae.Status != http.StatusForbidden && ae.Status != http.StatusConflict {
+		return
+	}
+	t := audit.SignInFailed
+	if ok == audit.SignUp {
+		t = audit.SignUpFailed
+	}
+	_ = h.audit.Log(ctx, nil, audit.Event{Type: t, Email: email, Detail: map[string]any{"method": method, "reason": ae.Code}})
+}
