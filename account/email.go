@@ -93,7 +93,8 @@ type ticketMail struct {
 
 func (s *Service) verifyLink(ticket, linkType, redirectTo string) string {
 	q := url.Values{"ticket": {ticket}, "type": {linkType}, "redirectTo": {redirectTo}}
-	return s.cfg.ServerURL + s.cfg.APIPrefix + "/verify?" + q.Encode()
+	// AUTH_SERVER_URL is the API's public URL, prefix included (nhost's meaning).
+	return s.cfg.ServerURL + "/verify?" + q.Encode()
 }
 
 func (s *Service) ticketMessage(m *ticketMail) mail.Message {

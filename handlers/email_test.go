@@ -28,7 +28,7 @@ func newMailEnv(t *testing.T, overrides map[string]string) (*env, *mailtest.Serv
 		"AUTH_SMTP_HOST":   smtp.Host,
 		"AUTH_SMTP_PORT":   smtp.PortString(),
 		"AUTH_SMTP_SENDER": "My App <auth@example.com>",
-		"AUTH_SERVER_URL":  authURL,
+		"AUTH_SERVER_URL":  authURL + "/v1", // nhost's meaning: the API's public URL, prefix included
 	}
 	for k, v := range overrides {
 		vals[k] = v

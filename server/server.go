@@ -23,7 +23,6 @@ import (
 	"github.com/hasura-auth-go/auth/mail"
 	"github.com/hasura-auth-go/auth/metadata"
 	"github.com/hasura-auth-go/auth/metrics"
-	"github.com/hasura-auth-go/auth/migrations"
 	"github.com/hasura-auth-go/auth/models"
 	"github.com/hasura-auth-go/auth/ratelimit"
 	"github.com/hasura-auth-go/auth/session"
@@ -111,7 +110,10 @@ func New(ctx context.Context, cfg *config.Config, db *gorm.DB, o Options) (*Serv
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	if _, err := migrations.Up(ctx, db, o.Log); err != nil {
+	for _, w := range cfg.Warnings {
+		o.Log.Warn(w)
+	}
+	if err := migrate(ctx, cfg, db, o.Log); err != nil {
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
 	roles := append([]string{cfg.DefaultRole, "anonymous"}, cfg.DefaultAllowedRoles...)
@@ -139,7 +141,7 @@ func New(ctx context.Context, cfg *config.Config, db *gorm.DB, o Options) (*Serv
 		Issuer:      cfg.JWTIssuer,
 		TTL:         cfg.AccessTokenTTL,
 		JWKSMaxAge:  cfg.JWKSMaxAge,
-		JWKSURL:     cfg.ServerURL + cfg.APIPrefix + "/.well-known/jwks.json",
+		JWKSURL:     cfg.ServerURL + "/.well-known/jwks.json", // AUTH_SERVER_URL holds the prefix
 		Now:         o.Now,
 		DB:          db,
 		Log:         o.Log,
