@@ -57,15 +57,15 @@ func LoadSQLFile(t testing.TB, dbURL, path string) {
 
 // HasuraAuthFixture is the path of the database nhost's hasura-auth leaves
 // (shared/fixtures/nhost-hasura-auth-database.sql, beside the repository's
-// checkouts): AUTH_TEST_FIXTURES overrides the directory, else it is looked
+// checkouts): TEST_FIXTURES_DIR overrides the directory, else it is looked
 // for in the parents of the working directory. The test fails without it.
 func HasuraAuthFixture(t testing.TB) string {
 	t.Helper()
 	const file = "nhost-hasura-auth-database.sql"
-	if d := os.Getenv("AUTH_TEST_FIXTURES"); d != "" {
+	if d := os.Getenv("TEST_FIXTURES_DIR"); d != "" {
 		p := filepath.Join(d, file)
 		if _, err := os.Stat(p); err != nil {
-			t.Fatalf("AUTH_TEST_FIXTURES=%s: %v", d, err)
+			t.Fatalf("TEST_FIXTURES_DIR=%s: %v", d, err)
 		}
 		return p
 	}
@@ -84,7 +84,7 @@ func HasuraAuthFixture(t testing.TB) string {
 		}
 		dir = parent
 	}
-	t.Fatalf("%s not found in shared/fixtures/ of any parent directory; set AUTH_TEST_FIXTURES to its directory", file)
+	t.Fatalf("%s not found in shared/fixtures/ of any parent directory; set TEST_FIXTURES_DIR to its directory", file)
 	return ""
 }
 
