@@ -50,7 +50,7 @@ func TestUpAdoptsHasuraAuthDatabase(t *testing.T) {
 	ctx := context.Background()
 	url := testsupport.LoadHasuraAuthFixture(t)
 	db := open(t, url)
-	before := normaliseSchema(t, testsupport.DumpSchema(t, url, "auth"))
+	before := testsupport.NormaliseSchema(t, testsupport.DumpSchema(t, url, "auth"))
 	rowsBefore := query(t, db, `SELECT u::text FROM auth.users u ORDER BY id`)
 	tokensBefore := query(t, db, `SELECT r::text FROM (SELECT id, created_at, expires_at, user_id, metadata, type, refresh_token_hash FROM auth.refresh_tokens ORDER BY id) r`)
 	require.Len(t, rowsBefore, 3)
@@ -66,7 +66,7 @@ func TestUpAdoptsHasuraAuthDatabase(t *testing.T) {
 	}
 	assert.Equal(t, hasuraAuthState, golangMigrateTable(t, db), "golang-migrate's table untouched")
 
-	after := normaliseSchema(t, testsupport.DumpSchema(t, url, "auth"))
+	after := testsupport.NormaliseSchema(t, testsupport.DumpSchema(t, url, "auth"))
 	assert.Empty(t, diffSchemas(before, after), "only declared additions to hasura-auth's schema")
 	// hasura-auth's comments stay its own words: adoption rewrites nothing.
 	for k, o := range before {
@@ -86,11 +86,11 @@ func TestUpAdoptsHasuraAuthDatabase(t *testing.T) {
 // A fresh install has hasura-auth's schema exactly, plus the declared
 // additions: the comparison of a normalised pg_dump with the fixture's.
 func TestFreshInstallHasHasuraAuthSchema(t *testing.T) {
-	fixture := normaliseSchema(t, testsupport.DumpSchema(t, testsupport.LoadHasuraAuthFixture(t), "auth"))
+	fixture := testsupport.NormaliseSchema(t, testsupport.DumpSchema(t, testsupport.LoadHasuraAuthFixture(t), "auth"))
 	url := freshDB(t)
 	_, err := migrations.Up(context.Background(), open(t, url), quiet)
 	require.NoError(t, err)
-	fresh := normaliseSchema(t, testsupport.DumpSchema(t, url, "auth"))
+	fresh := testsupport.NormaliseSchema(t, testsupport.DumpSchema(t, url, "auth"))
 	problems := diffSchemas(fixture, fresh)
 	assert.Empty(t, problems, "\n%s", strings.Join(problems, "\n"))
 	for _, k := range []string{"domain auth.email", "table auth.provider_requests", "column auth.users.email",
@@ -118,36 +118,36 @@ $$;
 CREATE INDEX i ON auth.users USING btree (email);
 `
 	got := strings.NewReplacer("theirs; with a semicolon", "ours", "RETURN NEW;", "NEW.x := 1; RETURN NEW;").Replace(want)
-	require.Empty(t, diffSchemas(normaliseSchema(t, want), withAdditions(t, got)))
+	require.Empty(t, diffSchemas(testsupport.NormaliseSchema(t, want), withAdditions(t, got)))
 
 	changed := strings.Replace(got, "email text", "email text NOT NULL", 1) + "CREATE INDEX j ON auth.users USING btree (id);\n"
-	problems := diffSchemas(normaliseSchema(t, want), withAdditions(t, changed))
+	problems := diffSchemas(testsupport.NormaliseSchema(t, want), withAdditions(t, changed))
 	require.Len(t, problems, 2, "%v", problems)
 	assert.Contains(t, problems[0], "column auth.users.email")
 	assert.Contains(t, problems[1], "index auth.users.j")
 
 	added := strings.Replace(got, "email text\n", "email text,\n    plan text\n", 1)
-	problems = diffSchemas(normaliseSchema(t, want), withAdditions(t, added))
+	problems = diffSchemas(testsupport.NormaliseSchema(t, want), withAdditions(t, added))
 	assert.Contains(t, strings.Join(problems, "\n"), "column auth.users.plan", "a new column on auth.users is never allowed")
 }
 
 // withAdditions is got plus every declared addition (so that the "declared
 // addition absent" check stays quiet in TestDiffSchemas).
-func withAdditions(t *testing.T, got string) map[string]schemaObject {
+func withAdditions(t *testing.T, got string) map[string]testsupport.SchemaObject {
 	t.Helper()
-	m := normaliseSchema(t, got)
+	m := testsupport.NormaliseSchema(t, got)
 	for _, a := range ourAdditions {
 		kind, rest, _ := strings.Cut(a, " ")
 		if kind == "table" {
-			m[a] = schemaObject{Kind: "table", Table: rest}
+			m[a] = testsupport.SchemaObject{Kind: "table", Table: rest}
 			continue
 		}
-		o := schemaObject{Kind: kind, Name: rest}
+		o := testsupport.SchemaObject{Kind: kind, Name: rest}
 		if kind != "function" {
 			i := strings.LastIndex(rest, ".")
 			o.Table, o.Name = rest[:i], rest[i+1:]
 		}
-		m[o.key()] = o
+		m[o.Key()] = o
 	}
 	return m
 }
@@ -199,7 +199,7 @@ func TestUpUpgradesLegacyInstall(t *testing.T) {
 	fresh := freshDB(t)
 	_, err = migrations.Up(ctx, open(t, fresh), quiet)
 	require.NoError(t, err)
-	problems := diffSchemas(normaliseSchema(t, testsupport.DumpSchema(t, fresh, "auth")), normaliseSchema(t, testsupport.DumpSchema(t, url, "auth")))
+	problems := diffSchemas(testsupport.NormaliseSchema(t, testsupport.DumpSchema(t, fresh, "auth")), testsupport.NormaliseSchema(t, testsupport.DumpSchema(t, url, "auth")))
 	assert.Empty(t, problems, "an upgraded install has a fresh install's schema:\n%s", strings.Join(problems, "\n"))
 
 	assert.Equal(t, []string{"Old.User@Example.com Old"}, query(t, db, `SELECT email || ' ' || display_name FROM auth.users`))
