@@ -12,8 +12,8 @@ import (
 )
 
 // newHardening builds what /metrics publishes and, when AUTH_RATE_LIMIT_ENABLE
-// is on, the rate limiter: in Redis when AUTH_RATE_LIMIT_REDIS_URL is set
-// (shared by every instance), else in memory.
+// is on, the rate limiter: in Redis (AUTH_RATE_LIMIT_REDIS_URL) or memcached
+// (AUTH_RATE_LIMIT_MEMCACHE_SERVER) shared by every instance, else in memory.
 func newHardening(ctx context.Context, cfg *config.Config, db *gorm.DB, o Options) (*metrics.Metrics, *ratelimit.Limiter, error) {
 	sqlDB, err := db.DB()
 	if err != nil {
@@ -25,6 +25,18 @@ func newHardening(ctx context.Context, cfg *config.Config, db *gorm.DB, o Option
 		return m, nil, nil
 	}
 	var store ratelimit.Store = ratelimit.NewMemory()
+	if rl.MemcacheServer != "" {
+		mc, err := ratelimit.NewMemcache(rl.MemcacheServer, rl.MemcachePrefix, o.Log)
+		if err != nil {
+			return nil, nil, err
+		}
+		mc.OnError = m.RateLimitStoreError
+		if err := mc.Ping(ctx); err != nil {
+			// Not fatal: limits hold per instance until memcached answers.
+			o.Log.Warn("rate limit memcached unreachable at start: limiting per instance until it answers", "error", err.Error())
+		}
+		store = mc
+	}
 	if rl.RedisURL != "" {
 		r, err := ratelimit.NewRedis(rl.RedisURL, rl.RedisPrefix, o.Log)
 		if err != nil {
@@ -43,6 +55,6 @@ func newHardening(ctx context.Context, cfg *config.Config, db *gorm.DB, o Option
 	return m, ratelimit.New(store, ratelimit.Rules{
 		Global: rule(rl.Global), Email: rule(rl.Email), SMS: rule(rl.SMS),
 		BruteForce: rule(rl.BruteForce), Signups: rule(rl.Signups),
-		SignUpSendsEmail: cfg.EmailVerifiedRequired,
+		SignUpSendsEmail: cfg.EmailVerifiedRequired, EmailGlobal: rl.EmailIsGlobal,
 	}, o.Now), nil
 }
