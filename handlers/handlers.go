@@ -79,6 +79,9 @@ func NewRouter(d Deps) *gin.Engine {
 	if h.limiter != nil {
 		middleware = append(middleware, h.rateLimit)
 	}
+	if check := h.turnstileCheck(); check != nil { // AUTH_TURNSTILE_SECRET (turnstile.go)
+		middleware = append(middleware, check)
+	}
 	r.Use(append(middleware, h.holdAnswers, h.forgetProfiles)...)
 	r.GET("/metrics", h.handle(h.serveMetrics)) // unprefixed, where scrapers look
 	r.NoRoute(h.handle(func(*gin.Context) error { return apierr.New(apierr.RouteNotFound) }))
