@@ -37,6 +37,7 @@ type Service struct {
 	redirects redirectRules                  // AUTH_CLIENT_URL + AUTH_ACCESS_CONTROL_ALLOWED_REDIRECT_URLS
 	mailer    Mailer                         // WithMailer; an unconfigured one (every send fails) by default
 	profiles  *usercache.Cache[*models.User] // GET /user answers, kept exact by the sessions' LISTEN connection
+	pwned     PwnedChecker                   // WithPwnedPasswords; nil: passwords are not checked for leaks
 }
 
 // maxProfiles bounds the profile cache (a few hundred bytes each).
@@ -146,7 +147,7 @@ func (s *Service) SignUpEmailPassword(ctx context.Context, email, password strin
 	if err := validateEmailFormat(email); err != nil {
 		return nil, err
 	}
-	if err := s.validatePassword(password); err != nil {
+	if err := s.checkNewPassword(ctx, password); err != nil {
 		return nil, err
 	}
 	p, err := s.resolve(o, email)
@@ -165,17 +166,26 @@ func (s *Service) SignUpEmailPassword(ctx context.Context, email, password strin
 		Email:        &email,
 		PasswordHash: &hashStr,
 		Disabled:     s.cfg.DisableNewUsers,
+		AvatarURL:    s.avatarURL(email),
 		DisplayName:  p.displayName,
 		Locale:       p.locale,
 		DefaultRole:  p.defaultRole,
 		Metadata:     p.metadata,
 	}
 	// The verification ticket is written with the user; the mail leaves
-	// after the commit. If it cannot be sent, the account exists and
-	// /user/email/send-verification-email sends a new link.
-	var verify *ticketMail
+	// after the commit (an SMTP exchange must not hold a transaction open).
+	// If it cannot be sent, the user is removed again: the failed sign-up
+	// leaves nothing, and the same sign-up can simply be retried.
+	var (
+		verify       *ticketMail
+		storedTicket string
+	)
 	if s.cfg.EmailVerifiedRequired && !s.cfg.DisableNewUsers {
+		if err := s.requireMailer(); err != nil {
+			return nil, err
+		}
 		raw, stored := newTicket(kindVerifyEmail)
+		storedTicket = stored
 		u.Ticket, u.TicketExpiresAt = &stored, s.now().Add(kindVerifyEmail.ttl)
 		verify = &ticketMail{kind: kindVerifyEmail, ticket: raw, to: email, locale: p.locale,
 			redirectTo: p.redirectTo, displayName: p.displayName, email: email}
@@ -205,6 +215,9 @@ func (s *Service) SignUpEmailPassword(ctx context.Context, email, password strin
 	}
 	if verify != nil {
 		if err := s.sendTicketMail(ctx, u.ID, verify); err != nil {
+			if derr := models.DeleteUnusedSignUp(s.db.WithContext(context.WithoutCancel(ctx)), u.ID, storedTicket); derr != nil {
+				s.log.Error("failed sign-up not undone", "user_id", u.ID, "error", derr.Error())
+			}
 			return nil, err
 		}
 	}
@@ -285,7 +298,7 @@ const anonymousRole = "anonymous"
 func (s *Service) Deanonymize(ctx context.Context, userID uuid.UUID, method, email, password string, o *Options) error {
 	switch method {
 	case "email-password":
-		if err := s.validatePassword(password); err != nil {
+		if err := s.checkNewPassword(ctx, password); err != nil {
 			return err
 		}
 	case "passwordless":
@@ -326,6 +339,9 @@ func (s *Service) Deanonymize(ctx context.Context, userID uuid.UUID, method, ema
 		pending = &ticketMail{kind: kindVerifyEmail}
 	}
 	if pending != nil {
+		if err := s.requireMailer(); err != nil {
+			return err
+		}
 		var stored string
 		pending.ticket, stored = newTicket(pending.kind)
 		changes["ticket"], changes["ticket_expires_at"] = stored, s.now().Add(pending.kind.ttl)

@@ -26,6 +26,8 @@ type Mailer interface {
 	Send(ctx context.Context, msg mail.Message) error
 	// SendLater delivers in the background and logs a failure.
 	SendLater(ctx context.Context, msg mail.Message)
+	// Configured says whether sending can work at all (an SMTP server is set).
+	Configured() bool
 }
 
 // WithMailer sets how the email flows send mail.

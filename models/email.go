@@ -49,6 +49,27 @@ RETURNING id, email, locale, display_name`, stored, expiresAt, email).Scan(&rows
 	return &rows[0], nil
 }
 
+// SetTicketByEmailIfUnverified is SetTicketByEmail for a verification link:
+// only an enabled, non-anonymous user whose email is not verified yet gets
+// the ticket. One statement whatever the email (concealed errors rely on it).
+func SetTicketByEmailIfUnverified(db *gorm.DB, email, stored string, expiresAt time.Time) (*TicketRecipient, error) {
+	var rows []TicketRecipient
+	err := db.Raw(`UPDATE auth.users SET ticket = ?, ticket_expires_at = ?
+WHERE email = ? AND NOT disabled AND NOT is_anonymous AND NOT email_verified
+RETURNING id, email, locale, display_name`, stored, expiresAt, email).Scan(&rows).Error
+	if err != nil || len(rows) == 0 {
+		return nil, err
+	}
+	return &rows[0], nil
+}
+
+// DeleteUnusedSignUp removes a user created moments ago whose first mail
+// could not be sent, so the failed sign-up leaves nothing behind: only while
+// the ticket written with it is still there unused and the email unverified.
+func DeleteUnusedSignUp(db *gorm.DB, userID uuid.UUID, storedTicket string) error {
+	return db.Exec(`DELETE FROM auth.users WHERE id = ? AND ticket = ? AND NOT email_verified`, userID, storedTicket).Error
+}
+
 // SetNewEmail records the address a user asked to move to, with the ticket
 // that confirms it.
 func SetNewEmail(db *gorm.DB, userID uuid.UUID, newEmail, stored string, expiresAt time.Time) error {

@@ -165,7 +165,8 @@ func New(ctx context.Context, cfg *config.Config, db *gorm.DB, o Options) (*Serv
 	if err != nil {
 		return nil, err
 	}
-	accounts, err := account.New(db, cfg, sessions, o.Log, account.WithClock(o.Now), account.WithMailer(mailer))
+	accounts, err := account.New(db, cfg, sessions, o.Log,
+		append([]account.Option{account.WithClock(o.Now), account.WithMailer(mailer)}, accountChecks(cfg)...)...)
 	if err != nil {
 		return nil, err
 	}
