@@ -10,9 +10,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
 
 	"github.com/hasura-auth-go/auth/migrations"
 	"github.com/hasura-auth-go/auth/testsupport"
@@ -30,15 +28,7 @@ func freshDB(t *testing.T) string {
 }
 
 // open is one server instance's connection pool; closed before the database is dropped.
-func open(t *testing.T, url string) *gorm.DB {
-	t.Helper()
-	db, err := gorm.Open(postgres.Open(url), &gorm.Config{Logger: logger.Discard})
-	require.NoError(t, err)
-	sqlDB, err := db.DB()
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = sqlDB.Close() })
-	return db
-}
+func open(t *testing.T, url string) *gorm.DB { return testsupport.OpenGorm(t, url) }
 
 func versions(t *testing.T) []string {
 	t.Helper()
