@@ -71,8 +71,8 @@ func Up(ctx context.Context, db *gorm.DB, log *slog.Logger) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read embedded migrations: %w", err)
 	}
-	var applied []string
-	var notes []string
+	var applied, notes []string
+	adopted := ""
 	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		// xact lock: released by commit or rollback, so a crash cannot leave it held.
 		if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", lockKey).Error; err != nil {
@@ -99,7 +99,7 @@ func Up(ctx context.Context, db *gorm.DB, log *slog.Logger) ([]string, error) {
 				if err := record(tx, m.Version, true); err != nil {
 					return err
 				}
-				applied = append(applied, m.Version)
+				applied, adopted = append(applied, m.Version), m.Version
 				continue
 			}
 			if err := tx.Exec(m.SQL).Error; err != nil {
@@ -119,6 +119,10 @@ func Up(ctx context.Context, db *gorm.DB, log *slog.Logger) ([]string, error) {
 		log.Info(n)
 	}
 	for _, v := range applied {
+		if v == adopted {
+			log.Info("adopted migration: hasura-auth made this schema already", "version", v)
+			continue
+		}
 		log.Info("applied migration", "version", v)
 	}
 	return applied, nil
