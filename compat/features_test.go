@@ -155,3 +155,10 @@ func TestMigrationsConnection(t *testing.T) {
 	require.NoError(t, db.Raw(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'auth' AND table_name IN ('users', 'hasura_auth_go_migrations') ORDER BY 1`).Scan(&tables).Error)
 	assert.Equal(t, []string{"hasura_auth_go_migrations", "users"}, tables, "the migrations ran over POSTGRES_MIGRATIONS_CONNECTION")
 }
+
+// An AUTH_* variable nothing reads is named in a warning at start.
+func TestUnknownVariableWarnedAtStart(t *testing.T) {
+	h := start(t, freshConfig(t, map[string]string{"AUTH_ANONYMOUS_USER_ENABLED": "true"}))
+	assert.Contains(t, h.logs.String(), "AUTH_ANONYMOUS_USER_ENABLED is set but nothing reads it")
+	assert.Contains(t, h.logs.String(), "level=WARN")
+}

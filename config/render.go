@@ -115,5 +115,5 @@ See also [.env.example](../.env.example) and [migrating from hasura-auth](migrat
 
 // cell keeps a table cell on one line and its pipes literal.
 func cell(s string) string {
-	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
+	return strings.NewReplacer("|", `\|`, "\n", " ", "<", "&lt;", ">", "&gt;").Replace(s)
 }
