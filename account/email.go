@@ -160,16 +160,7 @@ func (s *Service) SendVerificationEmail(ctx context.Context, email, redirectTo s
 	}
 	db := s.db.WithContext(ctx)
 	if s.cfg.ConcealErrors {
-		raw, stored := newTicket(kindVerifyEmail)
-		rcpt, err := models.SetTicketByEmailIfUnverified(db, email, stored, s.now().Add(kindVerifyEmail.ttl))
-		if err != nil {
-			return fmt.Errorf("store verification ticket: %w", err)
-		}
-		if rcpt != nil {
-			s.mailer.SendLater(ctx, s.ticketMessage(&ticketMail{kind: kindVerifyEmail, ticket: raw, to: rcpt.Email,
-				locale: rcpt.Locale, redirectTo: target, displayName: rcpt.DisplayName, email: rcpt.Email}))
-		}
-		return nil
+		return s.mailTicketByEmail(ctx, kindVerifyEmail, email, target, true)
 	}
 	u, err := models.FindUserByEmail(db, email)
 	switch {
@@ -214,13 +205,21 @@ func (s *Service) SendPasswordResetEmail(ctx context.Context, email, redirectTo 
 	if err := s.requireMailer(); err != nil {
 		return err
 	}
-	raw, stored := newTicket(kindPasswordReset)
-	rcpt, err := models.SetTicketByEmail(s.db.WithContext(ctx), email, stored, s.now().Add(kindPasswordReset.ttl))
+	return s.mailTicketByEmail(ctx, kindPasswordReset, email, target, false)
+}
+
+// mailTicketByEmail stores a ticket of kind on the account with email, when
+// there is one (unverifiedOnly: whose email is not verified yet), and mails
+// it in the background: the same statement and the same answer whether or
+// not the account exists.
+func (s *Service) mailTicketByEmail(ctx context.Context, k ticketKind, email, target string, unverifiedOnly bool) error {
+	raw, stored := newTicket(k)
+	rcpt, err := models.SetTicketByEmail(s.db.WithContext(ctx), email, stored, s.now().Add(k.ttl), unverifiedOnly)
 	if err != nil {
-		return fmt.Errorf("store password reset ticket: %w", err)
+		return fmt.Errorf("store %s ticket: %w", k.linkType, err)
 	}
 	if rcpt != nil {
-		s.mailer.SendLater(ctx, s.ticketMessage(&ticketMail{kind: kindPasswordReset, ticket: raw, to: rcpt.Email,
+		s.mailer.SendLater(ctx, s.ticketMessage(&ticketMail{kind: k, ticket: raw, to: rcpt.Email,
 			locale: rcpt.Locale, redirectTo: target, displayName: rcpt.DisplayName, email: rcpt.Email}))
 	}
 	return nil

@@ -36,27 +36,14 @@ type TicketRecipient struct {
 }
 
 // SetTicketByEmail stores a ticket on the enabled, non-anonymous user with
-// this email and returns them, or nil when there is none. Known and unknown
-// emails cost the same single statement (password reset relies on it).
-func SetTicketByEmail(db *gorm.DB, email, stored string, expiresAt time.Time) (*TicketRecipient, error) {
+// this email (and, with unverifiedOnly, an unverified email) and returns
+// them, or nil when there is none. Known and unknown emails cost the same
+// single statement (password reset and concealed errors rely on it).
+func SetTicketByEmail(db *gorm.DB, email, stored string, expiresAt time.Time, unverifiedOnly bool) (*TicketRecipient, error) {
 	var rows []TicketRecipient
 	err := db.Raw(`UPDATE auth.users SET ticket = ?, ticket_expires_at = ?
-WHERE email = ? AND NOT disabled AND NOT is_anonymous
-RETURNING id, email, locale, display_name`, stored, expiresAt, email).Scan(&rows).Error
-	if err != nil || len(rows) == 0 {
-		return nil, err
-	}
-	return &rows[0], nil
-}
-
-// SetTicketByEmailIfUnverified is SetTicketByEmail for a verification link:
-// only an enabled, non-anonymous user whose email is not verified yet gets
-// the ticket. One statement whatever the email (concealed errors rely on it).
-func SetTicketByEmailIfUnverified(db *gorm.DB, email, stored string, expiresAt time.Time) (*TicketRecipient, error) {
-	var rows []TicketRecipient
-	err := db.Raw(`UPDATE auth.users SET ticket = ?, ticket_expires_at = ?
-WHERE email = ? AND NOT disabled AND NOT is_anonymous AND NOT email_verified
-RETURNING id, email, locale, display_name`, stored, expiresAt, email).Scan(&rows).Error
+WHERE email = ? AND NOT disabled AND NOT is_anonymous AND (NOT ? OR NOT email_verified)
+RETURNING id, email, locale, display_name`, stored, expiresAt, email, unverifiedOnly).Scan(&rows).Error
 	if err != nil || len(rows) == 0 {
 		return nil, err
 	}

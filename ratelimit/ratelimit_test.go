@@ -97,19 +97,17 @@ func TestSharedStoreDownFallsBackToMemory(t *testing.T) {
 	require.NoError(t, err)
 	for name, s := range map[string]interface {
 		Store
-		setOnError(func())
+		SetOnError(func())
 	}{"redis": r, "memcached": m} {
 		t.Run(name, func(t *testing.T) {
 			defer s.Close()
 			fails := 0
-			s.setOnError(func() { fails++ })
+			s.SetOnError(func() { fails++ })
 			takeUntilRefused(t, s)
 			require.Equal(t, 1, fails, "after a failure the store is left alone for a moment")
 		})
 	}
 }
-
-func (f *sharedFallback) setOnError(fn func()) { f.OnError = fn }
 
 func takeUntilRefused(t *testing.T, s Store) {
 	t.Helper()

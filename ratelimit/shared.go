@@ -43,6 +43,9 @@ func newSharedFallback(what string, log *slog.Logger) sharedFallback {
 	return sharedFallback{what: what, fallback: NewMemory(), log: log}
 }
 
+// SetOnError sets what counts fallbacks (metrics).
+func (f *sharedFallback) SetOnError(fn func()) { f.OnError = fn }
+
 // bypassed says whether the server is being left alone after a failure.
 func (f *sharedFallback) bypassed() bool { return time.Now().UnixNano() < f.downUntil.Load() }
 

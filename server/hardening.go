@@ -25,29 +25,19 @@ func newHardening(ctx context.Context, cfg *config.Config, db *gorm.DB, o Option
 		return m, nil, nil
 	}
 	var store ratelimit.Store = ratelimit.NewMemory()
-	if rl.MemcacheServer != "" {
+	switch {
+	case rl.MemcacheServer != "":
 		mc, err := ratelimit.NewMemcache(rl.MemcacheServer, rl.MemcachePrefix, o.Log)
 		if err != nil {
 			return nil, nil, err
 		}
-		mc.OnError = m.RateLimitStoreError
-		if err := mc.Ping(ctx); err != nil {
-			// Not fatal: limits hold per instance until memcached answers.
-			o.Log.Warn("rate limit memcached unreachable at start: limiting per instance until it answers", "error", err.Error())
-		}
-		store = mc
-	}
-	if rl.RedisURL != "" {
+		store = sharedStore(ctx, mc, "memcached", m, o)
+	case rl.RedisURL != "":
 		r, err := ratelimit.NewRedis(rl.RedisURL, rl.RedisPrefix, o.Log)
 		if err != nil {
 			return nil, nil, err
 		}
-		r.OnError = m.RateLimitStoreError
-		if err := r.Ping(ctx); err != nil {
-			// Not fatal: limits hold per instance until Redis answers.
-			o.Log.Warn("rate limit Redis unreachable at start: limiting per instance until it answers", "error", err.Error())
-		}
-		store = r
+		store = sharedStore(ctx, r, "Redis", m, o)
 	}
 	rule := func(l config.RateLimit) ratelimit.Rule {
 		return ratelimit.Rule{Burst: l.Burst, Interval: l.Interval}
@@ -57,4 +47,19 @@ func newHardening(ctx context.Context, cfg *config.Config, db *gorm.DB, o Option
 		BruteForce: rule(rl.BruteForce), Signups: rule(rl.Signups),
 		SignUpSendsEmail: cfg.EmailVerifiedRequired, EmailGlobal: rl.EmailIsGlobal,
 	}, o.Now), nil
+}
+
+// sharedStore counts the store's fallbacks in /metrics and says at start
+// when it does not answer; that is not fatal: limits hold per instance
+// until it does.
+func sharedStore(ctx context.Context, s interface {
+	ratelimit.Store
+	Ping(context.Context) error
+	SetOnError(func())
+}, what string, m *metrics.Metrics, o Options) ratelimit.Store {
+	s.SetOnError(m.RateLimitStoreError)
+	if err := s.Ping(ctx); err != nil {
+		o.Log.Warn("rate limit "+what+" unreachable at start: limiting per instance until it answers", "error", err.Error())
+	}
+	return s
 }
