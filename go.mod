@@ -3,6 +3,7 @@ module github.com/hasura-auth-go/auth
 go 1.26.8
 
 require (
+	github.com/bradfitz/gomemcache v0.0.0-20260422231931-4d751bb6e37c
 	github.com/coreos/go-oidc/v3 v3.21.0
 	github.com/descope/virtualwebauthn v1.0.3
 	github.com/dghubble/oauth1 v0.7.3

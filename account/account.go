@@ -37,6 +37,7 @@ type Service struct {
 	redirects redirectRules  // AUTH_CLIENT_URL + AUTH_ACCESS_CONTROL_ALLOWED_REDIRECT_URLS
 	mailer    Mailer
 	profiles  *usercache.Cache[*models.User] // GET /user answers, kept exact by the sessions' LISTEN connection
+	pwned     PwnedChecker                   // nil: passwords are not checked for leaks
 }
 
 // maxProfiles bounds the profile cache (a few hundred bytes each).
@@ -49,6 +50,7 @@ type Options struct {
 	Sessions *session.Service
 	Audit    *audit.Recorder
 	Mailer   Mailer           // nil: an unconfigured one (every send fails)
+	Pwned    PwnedChecker     // nil: new passwords are not checked against leaked ones
 	Now      func() time.Time // nil: time.Now; TOTP steps and lockout, tickets, elevation age
 	Log      *slog.Logger
 }
@@ -59,6 +61,8 @@ type Mailer interface {
 	Send(ctx context.Context, msg mail.Message) error
 	// SendLater delivers in the background and logs a failure.
 	SendLater(ctx context.Context, msg mail.Message)
+	// Configured says whether sending can work at all (an SMTP server is set).
+	Configured() bool
 }
 
 // New returns a Service. It hashes a throwaway password once so that sign-in
@@ -84,7 +88,7 @@ func New(o Options) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{db: o.DB, cfg: cfg, sessions: o.Sessions, log: o.Log, audit: o.Audit, dummyHash: dummy, now: o.Now,
-		secrets: secrets, redirects: redirects, mailer: o.Mailer, profiles: usercache.New[*models.User](maxProfiles, time.Second)}
+		secrets: secrets, redirects: redirects, mailer: o.Mailer, pwned: o.Pwned, profiles: usercache.New[*models.User](maxProfiles, time.Second)}
 	o.Sessions.Subscribe(s.profiles)
 	if s.mailer == nil {
 		if s.mailer, err = mail.New(mail.Config{}, mail.Options{Log: o.Log}); err != nil {
@@ -169,7 +173,7 @@ func (s *Service) SignUpEmailPassword(ctx context.Context, email, password strin
 	if err := validateEmailFormat(email); err != nil {
 		return nil, err
 	}
-	if err := s.validatePassword(password); err != nil {
+	if err := s.checkNewPassword(ctx, password); err != nil {
 		return nil, err
 	}
 	p, err := s.resolve(o, email)
@@ -188,17 +192,26 @@ func (s *Service) SignUpEmailPassword(ctx context.Context, email, password strin
 		Email:        &email,
 		PasswordHash: &hashStr,
 		Disabled:     s.cfg.DisableNewUsers,
+		AvatarURL:    s.avatarURL(email),
 		DisplayName:  p.displayName,
 		Locale:       p.locale,
 		DefaultRole:  p.defaultRole,
 		Metadata:     p.metadata,
 	}
 	// The verification ticket is written with the user; the mail leaves
-	// after the commit. If it cannot be sent, the account exists and
-	// /user/email/send-verification-email sends a new link.
-	var verify *ticketMail
+	// after the commit (an SMTP exchange must not hold a transaction open).
+	// If it cannot be sent, the user is removed again: the failed sign-up
+	// leaves nothing, and the same sign-up can simply be retried.
+	var (
+		verify       *ticketMail
+		storedTicket string
+	)
 	if s.cfg.EmailVerifiedRequired && !s.cfg.DisableNewUsers {
+		if err := s.requireMailer(); err != nil {
+			return nil, err
+		}
 		raw, stored := newTicket(kindVerifyEmail)
+		storedTicket = stored
 		u.Ticket, u.TicketExpiresAt = &stored, s.now().Add(kindVerifyEmail.ttl)
 		verify = &ticketMail{kind: kindVerifyEmail, ticket: raw, to: email, locale: p.locale,
 			redirectTo: p.redirectTo, displayName: p.displayName, email: email}
@@ -228,6 +241,9 @@ func (s *Service) SignUpEmailPassword(ctx context.Context, email, password strin
 	}
 	if verify != nil {
 		if err := s.sendTicketMail(ctx, u.ID, verify); err != nil {
+			if derr := models.DeleteUnusedSignUp(s.db.WithContext(context.WithoutCancel(ctx)), u.ID, storedTicket); derr != nil {
+				s.log.Error("failed sign-up not undone", "user_id", u.ID, "error", derr.Error())
+			}
 			return nil, err
 		}
 	}
@@ -308,7 +324,7 @@ const anonymousRole = "anonymous"
 func (s *Service) Deanonymize(ctx context.Context, userID uuid.UUID, method, email, password string, o *SignUpOptions) error {
 	switch method {
 	case "email-password":
-		if err := s.validatePassword(password); err != nil {
+		if err := s.checkNewPassword(ctx, password); err != nil {
 			return err
 		}
 	case "passwordless":
@@ -349,6 +365,9 @@ func (s *Service) Deanonymize(ctx context.Context, userID uuid.UUID, method, ema
 		pending = &ticketMail{kind: kindVerifyEmail}
 	}
 	if pending != nil {
+		if err := s.requireMailer(); err != nil {
+			return err
+		}
 		var stored string
 		pending.ticket, stored = newTicket(pending.kind)
 		changes["ticket"], changes["ticket_expires_at"] = stored, s.now().Add(pending.kind.ttl)

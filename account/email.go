@@ -93,7 +93,8 @@ type ticketMail struct {
 
 func (s *Service) verifyLink(ticket, linkType, redirectTo string) string {
 	q := url.Values{"ticket": {ticket}, "type": {linkType}, "redirectTo": {redirectTo}}
-	return s.cfg.ServerURL + s.cfg.APIPrefix + "/verify?" + q.Encode()
+	// AUTH_SERVER_URL is the API's public URL, prefix included (nhost's meaning).
+	return s.cfg.ServerURL + "/verify?" + q.Encode()
 }
 
 func (s *Service) ticketMessage(m *ticketMail) mail.Message {
@@ -140,7 +141,12 @@ func (s *Service) redirectTarget(redirectTo string) (string, error) {
 
 // SendVerificationEmail mails a new verification link to an unverified user
 // (hasura-auth's answers: unknown email → invalid-email-password, already
-// verified → email-already-verified; AUTH_CONCEAL_ERRORS hides both).
+// verified → email-already-verified, disabled → disabled-user).
+//
+// With AUTH_CONCEAL_ERRORS every account, or none, gets the same answer
+// ("OK") from the same work: one UPDATE that matches only an unverified,
+// enabled user, and the mail leaves in the background, as for password
+// reset; the HTTP layer evens out what timing remains.
 func (s *Service) SendVerificationEmail(ctx context.Context, email, redirectTo string) error {
 	if err := validateEmailFormat(email); err != nil {
 		return err
@@ -149,7 +155,13 @@ func (s *Service) SendVerificationEmail(ctx context.Context, email, redirectTo s
 	if err != nil {
 		return err
 	}
+	if err := s.requireMailer(); err != nil {
+		return err
+	}
 	db := s.db.WithContext(ctx)
+	if s.cfg.ConcealErrors {
+		return s.mailTicketByEmail(ctx, kindVerifyEmail, email, target, true)
+	}
 	u, err := models.FindUserByEmail(db, email)
 	switch {
 	case errors.Is(err, models.ErrNotFound):
@@ -169,6 +181,15 @@ func (s *Service) SendVerificationEmail(ctx context.Context, email, redirectTo s
 		redirectTo: target, displayName: u.DisplayName, email: *u.Email})
 }
 
+// requireMailer refuses a flow that must mail before it writes anything,
+// when no SMTP server is configured: the request fails whole, not half.
+func (s *Service) requireMailer() error {
+	if !s.mailer.Configured() {
+		return errEmailNotSent(mail.ErrNotConfigured)
+	}
+	return nil
+}
+
 // SendPasswordResetEmail answers the same, in the same time, whether or not
 // the account exists: one UPDATE … WHERE email = ? either way, and the mail
 // leaves in the background, so neither the answer nor its delay tells.
@@ -181,13 +202,24 @@ func (s *Service) SendPasswordResetEmail(ctx context.Context, email, redirectTo 
 	if err != nil {
 		return err
 	}
-	raw, stored := newTicket(kindPasswordReset)
-	rcpt, err := models.SetTicketByEmail(s.db.WithContext(ctx), email, stored, s.now().Add(kindPasswordReset.ttl))
+	if err := s.requireMailer(); err != nil {
+		return err
+	}
+	return s.mailTicketByEmail(ctx, kindPasswordReset, email, target, false)
+}
+
+// mailTicketByEmail stores a ticket of kind on the account with email, when
+// there is one (unverifiedOnly: whose email is not verified yet), and mails
+// it in the background: the same statement and the same answer whether or
+// not the account exists.
+func (s *Service) mailTicketByEmail(ctx context.Context, k ticketKind, email, target string, unverifiedOnly bool) error {
+	raw, stored := newTicket(k)
+	rcpt, err := models.SetTicketByEmail(s.db.WithContext(ctx), email, stored, s.now().Add(k.ttl), unverifiedOnly)
 	if err != nil {
-		return fmt.Errorf("store password reset ticket: %w", err)
+		return fmt.Errorf("store %s ticket: %w", k.linkType, err)
 	}
 	if rcpt != nil {
-		s.mailer.SendLater(ctx, s.ticketMessage(&ticketMail{kind: kindPasswordReset, ticket: raw, to: rcpt.Email,
+		s.mailer.SendLater(ctx, s.ticketMessage(&ticketMail{kind: k, ticket: raw, to: rcpt.Email,
 			locale: rcpt.Locale, redirectTo: target, displayName: rcpt.DisplayName, email: rcpt.Email}))
 	}
 	return nil
@@ -201,7 +233,7 @@ func (s *Service) ResetPassword(ctx context.Context, ticket, newPassword string)
 	if k, ok := parseTicket(ticket); !ok || k != kindPasswordReset {
 		return apierr.Newf(apierr.InvalidTicket, "Invalid ticket: expected a passwordReset: ticket")
 	}
-	hash, err := s.hashNewPassword(newPassword)
+	hash, err := s.hashNewPassword(ctx, newPassword)
 	if err != nil {
 		return err
 	}
@@ -221,7 +253,7 @@ func (s *Service) ResetPassword(ctx context.Context, ticket, newPassword string)
 // /user/password with a Bearer token; the handler checks elevation). Every
 // regular session of the user ends, this one included, as in hasura-auth.
 func (s *Service) ChangePassword(ctx context.Context, userID uuid.UUID, newPassword string) error {
-	hash, err := s.hashNewPassword(newPassword)
+	hash, err := s.hashNewPassword(ctx, newPassword)
 	if err != nil {
 		return err
 	}
@@ -241,8 +273,8 @@ func (s *Service) ChangePassword(ctx context.Context, userID uuid.UUID, newPassw
 	})
 }
 
-func (s *Service) hashNewPassword(password string) (string, error) {
-	if err := s.validatePassword(password); err != nil {
+func (s *Service) hashNewPassword(ctx context.Context, password string) (string, error) {
+	if err := s.checkNewPassword(ctx, password); err != nil {
 		return "", err
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), s.cfg.BcryptCost)
@@ -289,6 +321,9 @@ func (s *Service) ChangeEmail(ctx context.Context, userID uuid.UUID, newEmail, r
 	if _, err := models.FindUserByEmail(db, newEmail); err == nil {
 		return apierr.New(apierr.EmailAlreadyInUse)
 	} else if !errors.Is(err, models.ErrNotFound) {
+		return err
+	}
+	if err := s.requireMailer(); err != nil {
 		return err
 	}
 	raw, stored := newTicket(kindEmailChange)

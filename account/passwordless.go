@@ -99,6 +99,9 @@ func (s *Service) passwordlessInput(email string, o *SignUpOptions) (*profile, e
 	if err := validateEmailFormat(email); err != nil {
 		return nil, err
 	}
+	if err := s.requireMailer(); err != nil {
+		return nil, err
+	}
 	if !s.emailAllowed(email) {
 		return nil, apierr.New(apierr.InvalidEmailPassword)
 	}
@@ -120,7 +123,7 @@ func (s *Service) passwordlessUser(ctx context.Context, email string, p *profile
 			if s.cfg.DisableSignup {
 				return apierr.New(apierr.SignupDisabled)
 			}
-			u = &models.User{Email: &email, Disabled: s.cfg.DisableNewUsers, DisplayName: p.displayName,
+			u = &models.User{Email: &email, Disabled: s.cfg.DisableNewUsers, AvatarURL: s.avatarURL(email), DisplayName: p.displayName,
 				Locale: p.locale, DefaultRole: p.defaultRole, Metadata: p.metadata}
 			// A savepoint: when a concurrent request created the user first,
 			// the unique violation is undone and that user is used.

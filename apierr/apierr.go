@@ -63,6 +63,7 @@ const (
 	InternalServerError             = "internal-server-error"
 	ServiceUnavailable              = "service-unavailable" // the database cannot be reached (unavailable.go)
 	UserNotFound                    = "user-not-found"      // admin API: no user with that id
+	TurnstileFailed                 = "turnstile-failed"    // AUTH_TURNSTILE_SECRET: no passed challenge (handlers/turnstile.go)
 )
 
 type entry struct {
@@ -106,6 +107,7 @@ var table = map[string]entry{
 	InternalServerError:             {http.StatusInternalServerError, "Internal server error"},
 	ServiceUnavailable:              {http.StatusServiceUnavailable, "The service is temporarily unavailable; try again shortly"},
 	UserNotFound:                    {http.StatusNotFound, "User not found"},
+	TurnstileFailed:                 {http.StatusForbidden, "A passed Cloudflare Turnstile challenge is required: send its token in the X-Cf-Turnstile-Response header"},
 }
 
 // New returns the error for code with its default message.

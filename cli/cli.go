@@ -36,6 +36,7 @@ var commands = []command{
 	{"gen-keys", "print a PEM key pair and its HASURA_GRAPHQL_JWT_SECRET", genKeys},
 	{"rotate-keys", "publish a new signing key; it signs after AUTH_JWKS_MAX_AGE", rotateKeys},
 	{"list-keys", "list the signing keys kept in the database", listKeys},
+	{"prepare-rollback", "ready the database for hasura-auth to take over again", prepareRollback},
 }
 
 // IsCommand reports whether args name a tool rather than the server.
@@ -75,7 +76,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: hasura-auth-go [command] [flags]")
 	fmt.Fprintln(w, "\ncommands:")
 	for _, c := range commands {
-		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-17s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nRun 'hasura-auth-go <command> --help' for a command's flags.")
 }

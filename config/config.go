@@ -28,14 +28,18 @@ type Config struct {
 	LogLevel  string
 	Version   string
 
-	DatabaseURL       string
-	DatabaseRetryFor  time.Duration
-	HasuraGraphQLURL  string
-	HasuraAdminSecret string
-	JWTSecretRaw      string
-	JWTSecret         *hasura.JWTSecret // nil: sign with a generated Ed25519 key kept in the database
-	JWTIssuer         string
-	JWKSMaxAge        time.Duration
+	DatabaseURL string
+	// MigrationsDatabaseURL (POSTGRES_MIGRATIONS_CONNECTION) runs the
+	// migrations, e.g. past a pooler or as a role that may alter schema auth;
+	// "" = DatabaseURL.
+	MigrationsDatabaseURL string
+	DatabaseRetryFor      time.Duration
+	HasuraGraphQLURL      string
+	HasuraAdminSecret     string
+	JWTSecretRaw          string
+	JWTSecret             *hasura.JWTSecret // nil: sign with a generated Ed25519 key kept in the database
+	JWTIssuer             string
+	JWKSMaxAge            time.Duration
 	// Generated signing keys (used when HASURA_GRAPHQL_JWT_SECRET is unset).
 	JWTAlgorithm          string
 	KeyRotationInterval   time.Duration // 0: rotate only on demand
@@ -84,8 +88,29 @@ type Config struct {
 	CORSAllowedOrigins []string // AUTH_CORS_ALLOWED_ORIGINS: normalised origins; "*" = any (see CORSOrigins)
 
 	// Operators.
-	LogFormat    string // json | text
-	MetricsToken string `json:"-"` // AUTH_METRICS_TOKEN: when set, /metrics wants it as a Bearer token
+	LogFormat     string // json | text
+	LogFormatText bool   // AUTH_LOG_FORMAT_TEXT (hasura-auth's): text logs
+	Debug         bool   // AUTH_DEBUG (hasura-auth's): debug logs
+	MetricsToken  string `json:"-"` // AUTH_METRICS_TOKEN: when set, /metrics wants it as a Bearer token
+	// EnableChangeEnv is hasura-auth's AUTH_ENABLE_CHANGE_ENV, refused at start (vars.go).
+	EnableChangeEnv bool
+
+	// New users (account/): Gravatar avatars, Have I Been Pwned, Turnstile.
+	Gravatar            GravatarConfig
+	PasswordHIBPEnabled bool   // AUTH_PASSWORD_HIBP_ENABLED: refuse passwords found in Have I Been Pwned
+	HIBPURL             string // AUTH_PASSWORD_HIBP_URL: the Pwned Passwords range API
+	TurnstileSecret     string `json:"-"` // AUTH_TURNSTILE_SECRET: Cloudflare Turnstile on sign-up routes
+	TurnstileVerifyURL  string // AUTH_TURNSTILE_VERIFY_URL: Turnstile's siteverify endpoint
+
+	// Sign-in methods declared for hasura-auth parity and not yet served
+	// (vars_signin.go): enabling one stops the start.
+	Providers ProvidersConfig
+	SMS       SMSConfig
+	WebAuthn  WebAuthnConfig
+
+	// Warnings are things Load noticed that do not stop the start (an unknown
+	// AUTH_* variable, a templates path that is missing); the server logs them.
+	Warnings []string
 
 	// Email flows (config/email.go).
 	Email EmailConfig
@@ -93,99 +118,25 @@ type Config struct {
 	// Sessions janitor, purge webhook, audit log (config/operators.go).
 	Operators OperatorsConfig
 
-	databaseURLFromPostgresConnection bool // names the right variable in errors
+	databaseURLFrom    string // "POSTGRES_CONNECTION" when DatabaseURL came from it, for errors
+	postgresConnection string // POSTGRES_CONNECTION as given (derive picks the database URL)
 }
 
-// defaults mirrors .env.example; every key is bound here so viper sees env vars for it.
-var defaults = map[string]any{
-	"AUTH_PORT":                                 4000,
-	"AUTH_API_PREFIX":                           "",
-	"AUTH_SERVER_URL":                           "",
-	"AUTH_CLIENT_URL":                           "",
-	"AUTH_LOG_LEVEL":                            "info",
-	"HASURA_GRAPHQL_DATABASE_URL":               "",
-	"POSTGRES_CONNECTION":                       "",
-	"AUTH_DATABASE_RETRY_FOR":                   "30s",
-	"AUTH_DATABASE_MAX_OPEN_CONNS":              20,
-	"AUTH_DATABASE_MAX_IDLE_CONNS":              20,
-	"HASURA_GRAPHQL_GRAPHQL_URL":                "",
-	"HASURA_GRAPHQL_ADMIN_SECRET":               "",
-	"HASURA_GRAPHQL_JWT_SECRET":                 "",
-	"AUTH_JWT_ISSUER":                           "hasura-auth",
-	"AUTH_JWKS_MAX_AGE":                         300,
-	"AUTH_JWT_ALGORITHM":                        "EdDSA",
-	"AUTH_JWT_KEY_ROTATION_INTERVAL":            "0",
-	"AUTH_ENCRYPTION_KEY":                       "",
-	"AUTH_ENCRYPTION_KEY_PREVIOUS":              "",
-	"AUTH_ACCESS_TOKEN_EXPIRES_IN":              900,
-	"AUTH_REFRESH_TOKEN_EXPIRES_IN":             2592000,
-	"AUTH_REFRESH_TOKEN_REUSE_INTERVAL":         10,
-	"AUTH_JWT_CUSTOM_CLAIMS":                    "",
-	"AUTH_JWT_CUSTOM_CLAIMS_DEFAULTS":           "",
-	"AUTH_JWT_CUSTOM_CLAIMS_FUNCTION":           "",
-	"AUTH_DISABLE_SIGNUP":                       false,
-	"AUTH_DISABLE_NEW_USERS":                    false,
-	"AUTH_USER_DEFAULT_ROLE":                    "user",
-	"AUTH_USER_DEFAULT_ALLOWED_ROLES":           "me",
-	"AUTH_LOCALE_DEFAULT":                       "en",
-	"AUTH_LOCALE_ALLOWED_LOCALES":               "en",
-	"AUTH_ANONYMOUS_USERS_ENABLED":              false,
-	"AUTH_EMAIL_SIGNIN_EMAIL_VERIFIED_REQUIRED": true,
-	"AUTH_PASSWORD_MIN_LENGTH":                  3,
-	"AUTH_CONCEAL_ERRORS":                       false,
-	"AUTH_ACCESS_CONTROL_ALLOWED_REDIRECT_URLS": "",
-	"AUTH_ACCESS_CONTROL_ALLOWED_EMAILS":        "",
-	"AUTH_ACCESS_CONTROL_ALLOWED_EMAIL_DOMAINS": "",
-	"AUTH_ACCESS_CONTROL_BLOCKED_EMAILS":        "",
-	"AUTH_ACCESS_CONTROL_BLOCKED_EMAIL_DOMAINS": "",
-	"AUTH_BCRYPT_COST":                          10,
-	"AUTH_MAX_REQUEST_BODY_BYTES":               65536,
-	"AUTH_SHUTDOWN_TIMEOUT":                     "10s",
-	// Email (config/email.go, mail/): hasura-auth's names and defaults.
-	"AUTH_SMTP_HOST":                  "",
-	"AUTH_SMTP_PORT":                  587,
-	"AUTH_SMTP_USER":                  "",
-	"AUTH_SMTP_PASS":                  "",
-	"AUTH_SMTP_SENDER":                "",
-	"AUTH_SMTP_AUTH_METHOD":           "PLAIN",
-	"AUTH_SMTP_SECURE":                false,
-	"AUTH_EMAIL_TEMPLATES_PATH":       "",
-	"AUTH_EMAIL_PASSWORDLESS_ENABLED": false,
-	"AUTH_OTP_EMAIL_ENABLED":          false,
-	"AUTH_MFA_ENABLED":                false,
-	"AUTH_MFA_TOTP_ISSUER":            "auth",
-	"AUTH_REQUIRE_ELEVATED_CLAIM":     "disabled",
-	// Rate limits: hasura-auth's names and defaults (ratelimit/).
-	"AUTH_RATE_LIMIT_ENABLE":               false,
-	"AUTH_RATE_LIMIT_GLOBAL_BURST":         100,
-	"AUTH_RATE_LIMIT_GLOBAL_INTERVAL":      "1m",
-	"AUTH_RATE_LIMIT_EMAIL_BURST":          10,
-	"AUTH_RATE_LIMIT_EMAIL_INTERVAL":       "1h",
-	"AUTH_RATE_LIMIT_SMS_BURST":            10,
-	"AUTH_RATE_LIMIT_SMS_INTERVAL":         "1h",
-	"AUTH_RATE_LIMIT_BRUTE_FORCE_BURST":    10,
-	"AUTH_RATE_LIMIT_BRUTE_FORCE_INTERVAL": "5m",
-	"AUTH_RATE_LIMIT_SIGNUPS_BURST":        10,
-	"AUTH_RATE_LIMIT_SIGNUPS_INTERVAL":     "5m",
-	"AUTH_RATE_LIMIT_REDIS_URL":            "",
-	"AUTH_RATE_LIMIT_REDIS_PREFIX":         "hasura-auth:rl:",
-	"AUTH_TRUSTED_PROXIES":                 "",
-	"AUTH_REFRESH_TOKEN_COOKIE":            false,
-	"AUTH_CORS_ALLOWED_ORIGINS":            "",
-	"AUTH_LOG_FORMAT":                      "json",
-	"AUTH_METRICS_TOKEN":                   "",
-}
+// defaultTemplatesPath is AUTH_EMAIL_TEMPLATES_PATH's default, hasura-auth's.
+const defaultTemplatesPath = "/app/email-templates"
 
-// DefaultDatabaseURL points at the PostgreSQL every machine of ours runs.
+// DefaultDatabaseURL points at the PostgreSQL every machine of ours runs
+// (hasura-auth's default, postgres://postgres:postgres@localhost:5432/local,
+// names a database nobody has).
 const DefaultDatabaseURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
 
 // Load reads envFile (ignored when missing) then the environment, which wins.
 // overrides, when given, win over both; tests use them instead of os.Setenv.
+// A variable set to the empty string takes its default.
 func Load(envFile string, overrides map[string]string) (*Config, error) {
 	v := viper.New()
-	for k, d := range defaults {
-		v.SetDefault(k, d)
-		_ = v.BindEnv(k)
+	for _, x := range Vars() {
+		_ = v.BindEnv(x.Name)
 	}
 	if envFile != "" {
 		if _, err := os.Stat(envFile); err == nil {
@@ -200,91 +151,46 @@ func Load(envFile string, overrides map[string]string) (*Config, error) {
 	for k, val := range overrides {
 		v.Set(k, val)
 	}
-	return fromViper(v)
-}
-
-func fromViper(v *viper.Viper) (*Config, error) {
-	var errs []error
-	p := parser{v: v, errs: &errs, failed: map[string]bool{}}
-	c := &Config{
-		Port:                  p.int("AUTH_PORT"),
-		APIPrefix:             strings.TrimRight(v.GetString("AUTH_API_PREFIX"), "/"),
-		ServerURL:             v.GetString("AUTH_SERVER_URL"),
-		ClientURL:             v.GetString("AUTH_CLIENT_URL"),
-		LogLevel:              v.GetString("AUTH_LOG_LEVEL"),
-		DatabaseURL:           firstNonEmpty(v.GetString("HASURA_GRAPHQL_DATABASE_URL"), v.GetString("POSTGRES_CONNECTION"), DefaultDatabaseURL),
-		DatabaseRetryFor:      p.duration("AUTH_DATABASE_RETRY_FOR"),
-		DatabaseMaxOpenConns:  p.int("AUTH_DATABASE_MAX_OPEN_CONNS"),
-		DatabaseMaxIdleConns:  p.int("AUTH_DATABASE_MAX_IDLE_CONNS"),
-		HasuraGraphQLURL:      v.GetString("HASURA_GRAPHQL_GRAPHQL_URL"),
-		HasuraAdminSecret:     v.GetString("HASURA_GRAPHQL_ADMIN_SECRET"),
-		JWTSecretRaw:          v.GetString("HASURA_GRAPHQL_JWT_SECRET"),
-		JWTIssuer:             v.GetString("AUTH_JWT_ISSUER"),
-		JWKSMaxAge:            p.seconds("AUTH_JWKS_MAX_AGE"),
-		JWTAlgorithm:          strings.TrimSpace(v.GetString("AUTH_JWT_ALGORITHM")),
-		KeyRotationInterval:   p.duration("AUTH_JWT_KEY_ROTATION_INTERVAL"),
-		EncryptionKey:         p.hexKey("AUTH_ENCRYPTION_KEY"),
-		EncryptionKeyPrevious: p.hexKeys("AUTH_ENCRYPTION_KEY_PREVIOUS"),
-		AccessTokenTTL:        p.seconds("AUTH_ACCESS_TOKEN_EXPIRES_IN"),
-		RefreshTokenTTL:       p.seconds("AUTH_REFRESH_TOKEN_EXPIRES_IN"),
-		RefreshReuseWindow:    p.seconds("AUTH_REFRESH_TOKEN_REUSE_INTERVAL"),
-		DisableSignup:         p.bool("AUTH_DISABLE_SIGNUP"),
-		DisableNewUsers:       p.bool("AUTH_DISABLE_NEW_USERS"),
-		DefaultRole:           strings.TrimSpace(v.GetString("AUTH_USER_DEFAULT_ROLE")),
-		DefaultAllowedRoles:   list(v.GetString("AUTH_USER_DEFAULT_ALLOWED_ROLES")),
-		LocaleDefault:         strings.TrimSpace(v.GetString("AUTH_LOCALE_DEFAULT")),
-		AllowedLocales:        list(v.GetString("AUTH_LOCALE_ALLOWED_LOCALES")),
-		AnonymousUsersEnabled: p.bool("AUTH_ANONYMOUS_USERS_ENABLED"),
-		EmailVerifiedRequired: p.bool("AUTH_EMAIL_SIGNIN_EMAIL_VERIFIED_REQUIRED"),
-		PasswordMinLength:     p.int("AUTH_PASSWORD_MIN_LENGTH"),
-		ConcealErrors:         p.bool("AUTH_CONCEAL_ERRORS"),
-		AllowedRedirectURLs:   list(v.GetString("AUTH_ACCESS_CONTROL_ALLOWED_REDIRECT_URLS")),
-		AllowedEmails:         lowerList(v.GetString("AUTH_ACCESS_CONTROL_ALLOWED_EMAILS")),
-		AllowedEmailDomains:   lowerList(v.GetString("AUTH_ACCESS_CONTROL_ALLOWED_EMAIL_DOMAINS")),
-		BlockedEmails:         lowerList(v.GetString("AUTH_ACCESS_CONTROL_BLOCKED_EMAILS")),
-		BlockedEmailDomains:   lowerList(v.GetString("AUTH_ACCESS_CONTROL_BLOCKED_EMAIL_DOMAINS")),
-		BcryptCost:            p.int("AUTH_BCRYPT_COST"),
-		MaxRequestBodyBytes:   int64(p.int("AUTH_MAX_REQUEST_BODY_BYTES")),
-		ShutdownTimeout:       p.duration("AUTH_SHUTDOWN_TIMEOUT"),
-		MFAEnabled:            p.bool("AUTH_MFA_ENABLED"),
-		MFATOTPIssuer:         strings.TrimSpace(v.GetString("AUTH_MFA_TOTP_ISSUER")),
-		RequireElevatedClaim:  strings.TrimSpace(v.GetString("AUTH_REQUIRE_ELEVATED_CLAIM")),
-		Version:               Version,
-		RateLimit: RateLimitConfig{
-			Enabled:     p.bool("AUTH_RATE_LIMIT_ENABLE"),
-			Global:      p.rateLimit("GLOBAL"),
-			Email:       p.rateLimit("EMAIL"),
-			SMS:         p.rateLimit("SMS"),
-			BruteForce:  p.rateLimit("BRUTE_FORCE"),
-			Signups:     p.rateLimit("SIGNUPS"),
-			RedisURL:    strings.TrimSpace(v.GetString("AUTH_RATE_LIMIT_REDIS_URL")),
-			RedisPrefix: v.GetString("AUTH_RATE_LIMIT_REDIS_PREFIX"),
-		},
-		TrustedProxies:     list(v.GetString("AUTH_TRUSTED_PROXIES")),
-		RefreshTokenCookie: p.bool("AUTH_REFRESH_TOKEN_COOKIE"),
-		CORSAllowedOrigins: list(v.GetString("AUTH_CORS_ALLOWED_ORIGINS")),
-		LogFormat:          strings.ToLower(strings.TrimSpace(v.GetString("AUTH_LOG_FORMAT"))),
-		MetricsToken:       strings.TrimSpace(v.GetString("AUTH_METRICS_TOKEN")),
-	}
-	c.Email = p.email()
-	c.Operators = p.operators()
-	c.databaseURLFromPostgresConnection = strings.TrimSpace(v.GetString("HASURA_GRAPHQL_DATABASE_URL")) == "" &&
-		strings.TrimSpace(v.GetString("POSTGRES_CONNECTION")) != ""
-	c.DefaultAllowedRoles = withRole(c.DefaultAllowedRoles, c.DefaultRole)
-	if c.ServerURL == "" {
-		c.ServerURL = fmt.Sprintf("http://localhost:%d", c.Port)
-	}
-	if c.JWTSecretRaw != "" {
-		s, err := hasura.ParseJWTSecret(c.JWTSecretRaw)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("HASURA_GRAPHQL_JWT_SECRET: %w", err))
-		} else {
-			c.JWTSecret = s
+	given := map[string]string{}
+	for _, x := range Vars() {
+		if s := fmt.Sprint(v.Get(x.Name)); v.Get(x.Name) != nil && s != "" {
+			given[x.Name] = s
 		}
 	}
-	p.jsonObject(claims.VarClaims, &c.JWTCustomClaims)
-	p.jsonObject(claims.VarDefaults, &c.JWTCustomClaimsDefaults)
-	c.JWTCustomClaimsFunction = strings.TrimSpace(v.GetString(claims.VarFunction))
+	c, err := build(given)
+	if err != nil {
+		return nil, err
+	}
+	// Names nothing reads: from the environment, the .env file and overrides.
+	var names []string
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		names = append(names, name)
+	}
+	for _, k := range v.AllKeys() {
+		names = append(names, strings.ToUpper(k))
+	}
+	for k := range overrides {
+		names = append(names, k)
+	}
+	c.Warnings = append(c.Warnings, unknownVariables(names)...)
+	return c, nil
+}
+
+// build parses given (variable → raw value, only those set) over the
+// defaults, derives what depends on several variables and validates.
+func build(given map[string]string) (*Config, error) {
+	var errs []error
+	p := parser{errs: &errs, failed: map[string]bool{}}
+	c := &Config{Version: Version}
+	for _, x := range Vars() {
+		raw, ok := given[x.Name]
+		if !ok {
+			raw = x.Default
+		}
+		x.bind.set(&p, c, x.Name, raw)
+	}
+	c.derive(given, p)
 	// a value that did not parse was reported as written; its zero value would
 	// only add a misleading second error ("got 0")
 	errs = append(errs, c.validate(p.failed))
@@ -292,6 +198,57 @@ func fromViper(v *viper.Viper) (*Config, error) {
 		return nil, fmt.Errorf("invalid configuration:\n%w", err)
 	}
 	return c, nil
+}
+
+// derive fills what depends on several variables.
+func (c *Config) derive(given map[string]string, p parser) {
+	// hasura-auth reads POSTGRES_CONNECTION first, then HASURA_GRAPHQL_DATABASE_URL.
+	c.DatabaseURL = DefaultDatabaseURL
+	if u := strings.TrimSpace(given["HASURA_GRAPHQL_DATABASE_URL"]); u != "" {
+		c.DatabaseURL = u
+	}
+	if u := strings.TrimSpace(given["POSTGRES_CONNECTION"]); u != "" {
+		c.DatabaseURL, c.databaseURLFrom = u, "POSTGRES_CONNECTION"
+	}
+	if pc, hg := strings.TrimSpace(given["POSTGRES_CONNECTION"]), strings.TrimSpace(given["HASURA_GRAPHQL_DATABASE_URL"]); pc != "" && hg != "" && pc != hg {
+		c.Warnings = append(c.Warnings, "POSTGRES_CONNECTION and HASURA_GRAPHQL_DATABASE_URL differ: the server uses POSTGRES_CONNECTION, as hasura-auth does")
+	}
+	c.DefaultAllowedRoles = withRole(c.DefaultAllowedRoles, c.DefaultRole)
+	if c.ServerURL == "" {
+		// nhost's meaning: the public URL of the API, prefix included.
+		c.ServerURL = fmt.Sprintf("http://localhost:%d", c.Port)
+		if strings.HasPrefix(c.APIPrefix, "/") { // else AUTH_API_PREFIX's own error says it
+			c.ServerURL += c.APIPrefix
+		}
+	}
+	c.ServerURL = strings.TrimRight(c.ServerURL, "/")
+	if c.Debug {
+		c.LogLevel = "debug"
+	}
+	if c.LogFormatText {
+		if f, set := given["AUTH_LOG_FORMAT"]; set && strings.ToLower(strings.TrimSpace(f)) != "text" {
+			*p.errs = append(*p.errs, fmt.Errorf("AUTH_LOG_FORMAT_TEXT: true asks for text logs but AUTH_LOG_FORMAT is %q: set one of them", f))
+		}
+		c.LogFormat = "text"
+	}
+	if c.Email.TemplatesPath != "" {
+		if info, err := os.Stat(c.Email.TemplatesPath); err != nil || !info.IsDir() {
+			// hasura-auth's image has its default; ours has the templates built in.
+			if c.Email.TemplatesPath != defaultTemplatesPath {
+				c.Warnings = append(c.Warnings, fmt.Sprintf("AUTH_EMAIL_TEMPLATES_PATH: %q is not a directory: the built-in templates are used", c.Email.TemplatesPath))
+			}
+			c.Email.TemplatesPath = ""
+		}
+	}
+	if c.JWTSecretRaw != "" {
+		s, err := hasura.ParseJWTSecret(c.JWTSecretRaw)
+		if err != nil {
+			*p.errs = append(*p.errs, fmt.Errorf("HASURA_GRAPHQL_JWT_SECRET: %w", err))
+			p.failed["HASURA_GRAPHQL_JWT_SECRET"] = true
+		} else {
+			c.JWTSecret = s
+		}
+	}
 }
 
 // gotenv quotes the offending line in its errors; that line may be part of a
@@ -364,11 +321,16 @@ func (c *Config) validate(skip map[string]bool) error {
 		}
 	}
 	if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-		name := "HASURA_GRAPHQL_DATABASE_URL"
-		if c.databaseURLFromPostgresConnection {
-			name = "POSTGRES_CONNECTION"
+		name := c.databaseURLFrom
+		if name == "" {
+			name = "HASURA_GRAPHQL_DATABASE_URL"
 		}
 		bad(name, "must be a postgres:// URL")
+	}
+	if c.MigrationsDatabaseURL != "" {
+		if u, err := url.Parse(c.MigrationsDatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			bad("POSTGRES_MIGRATIONS_CONNECTION", "must be a postgres:// URL")
+		}
 	}
 	if c.AccessTokenTTL < time.Second {
 		bad("AUTH_ACCESS_TOKEN_EXPIRES_IN", "must be at least 1 second")
@@ -426,6 +388,7 @@ func (c *Config) validate(skip map[string]bool) error {
 	}
 	c.validateHardening(bad)
 	c.validateOperators(bad)
+	c.validateCompat(bad)
 	if !skip[claims.VarClaims] && !skip[claims.VarDefaults] {
 		if err := c.CustomClaims().Validate(); err != nil {
 			errs = append(errs, err) // each line already names its variable
@@ -453,27 +416,6 @@ func (c *Config) RedactedDatabaseURL() string {
 	return u.Redacted()
 }
 
-func firstNonEmpty(vals ...string) string {
-	for _, v := range vals {
-		if strings.TrimSpace(v) != "" {
-			return v
-		}
-	}
-	return ""
-}
-
-func list(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
-func lowerList(s string) []string { return list(strings.ToLower(s)) }
-
 func withRole(roles []string, role string) []string {
 	for _, r := range roles {
 		if r == role {
@@ -498,9 +440,9 @@ func (c *Config) Keyring() (*secretbox.Box, error) {
 // Keys lists, sorted, every environment variable the configuration reads
 // (deploy_test.go checks .env.example and docker-compose.yaml against it).
 func Keys() []string {
-	keys := make([]string, 0, len(defaults))
-	for k := range defaults {
-		keys = append(keys, k)
+	var keys []string
+	for _, x := range Vars() {
+		keys = append(keys, x.Name)
 	}
 	slices.Sort(keys)
 	return keys

@@ -113,11 +113,7 @@ func TestLoadEmptyEnvFileNameMeansNoFile(t *testing.T) {
 func TestLoadValues(t *testing.T) {
 	hsKey := strings.Repeat("k", 32)
 	pub, priv := rsaPEMs(t)
-	tests := []struct {
-		name      string
-		overrides map[string]string
-		check     func(t *testing.T, c *config.Config)
-	}{
+	runLoadCases(t, []loadCase{
 		{
 			name:      "POSTGRES_CONNECTION fallback",
 			overrides: map[string]string{"POSTGRES_CONNECTION": "postgres://a@db:5432/x"},
@@ -126,13 +122,22 @@ func TestLoadValues(t *testing.T) {
 			},
 		},
 		{
-			name: "HASURA_GRAPHQL_DATABASE_URL beats POSTGRES_CONNECTION",
+			name: "POSTGRES_CONNECTION beats HASURA_GRAPHQL_DATABASE_URL, as in hasura-auth",
 			overrides: map[string]string{
 				"POSTGRES_CONNECTION":         "postgres://a@db:5432/x",
 				"HASURA_GRAPHQL_DATABASE_URL": "postgresql://b@db2:5432/y",
 			},
 			check: func(t *testing.T, c *config.Config) {
+				assert.Equal(t, "postgres://a@db:5432/x", c.DatabaseURL)
+				assert.Contains(t, strings.Join(c.Warnings, "\n"), "POSTGRES_CONNECTION and HASURA_GRAPHQL_DATABASE_URL differ")
+			},
+		},
+		{
+			name:      "HASURA_GRAPHQL_DATABASE_URL alone",
+			overrides: map[string]string{"HASURA_GRAPHQL_DATABASE_URL": "postgresql://b@db2:5432/y"},
+			check: func(t *testing.T, c *config.Config) {
 				assert.Equal(t, "postgresql://b@db2:5432/y", c.DatabaseURL)
+				assert.Empty(t, c.MigrationsDatabaseURL, "migrations use the same URL")
 			},
 		},
 		{
@@ -193,8 +198,19 @@ func TestLoadValues(t *testing.T) {
 				assert.Equal(t, time.Duration(0), c.RefreshReuseWindow)
 			},
 		},
-	}
-	for _, tc := range tests {
+	})
+}
+
+// loadCase is a configuration that must load, and what it must hold.
+type loadCase struct {
+	name      string
+	overrides map[string]string
+	check     func(t *testing.T, c *config.Config)
+}
+
+func runLoadCases(t *testing.T, cases []loadCase) {
+	t.Helper()
+	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			clearEnv(t)
 			c, err := config.Load("", tc.overrides)

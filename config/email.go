@@ -2,7 +2,6 @@ package config
 
 import (
 	"net/mail"
-	"os"
 	"strings"
 )
 
@@ -15,25 +14,11 @@ type EmailConfig struct {
 	SMTPSender     string
 	SMTPAuthMethod string // PLAIN, LOGIN or CRAM-MD5
 	SMTPSecure     bool   // implicit TLS; false: STARTTLS when offered
-	TemplatesPath  string // AUTH_EMAIL_TEMPLATES_PATH: <path>/<locale>/<template>/{subject.txt,body.html,body.txt}
+	TemplatesPath  string // AUTH_EMAIL_TEMPLATES_PATH: <path>/<locale>/<template>/{subject.txt,body.html,body.txt}; "" = built-in
+	SMTPAPIHeader  string // AUTH_SMTP_X_SMTPAPI_HEADER: sent as X-SMTPAPI (SendGrid's per-message settings)
 
 	PasswordlessEnabled bool // AUTH_EMAIL_PASSWORDLESS_ENABLED: magic links
 	OTPEmailEnabled     bool // AUTH_OTP_EMAIL_ENABLED: 6-digit codes by email
-}
-
-func (p parser) email() EmailConfig {
-	return EmailConfig{
-		SMTPHost:            strings.TrimSpace(p.v.GetString("AUTH_SMTP_HOST")),
-		SMTPPort:            p.int("AUTH_SMTP_PORT"),
-		SMTPUser:            p.v.GetString("AUTH_SMTP_USER"),
-		SMTPPass:            p.v.GetString("AUTH_SMTP_PASS"),
-		SMTPSender:          strings.TrimSpace(p.v.GetString("AUTH_SMTP_SENDER")),
-		SMTPAuthMethod:      strings.ToUpper(strings.TrimSpace(p.v.GetString("AUTH_SMTP_AUTH_METHOD"))),
-		SMTPSecure:          p.bool("AUTH_SMTP_SECURE"),
-		TemplatesPath:       strings.TrimSpace(p.v.GetString("AUTH_EMAIL_TEMPLATES_PATH")),
-		PasswordlessEnabled: p.bool("AUTH_EMAIL_PASSWORDLESS_ENABLED"),
-		OTPEmailEnabled:     p.bool("AUTH_OTP_EMAIL_ENABLED"),
-	}
 }
 
 func (c *Config) validateEmail(bad func(name, format string, args ...any)) {
@@ -53,9 +38,11 @@ func (c *Config) validateEmail(bad func(name, format string, args ...any)) {
 			bad("AUTH_SMTP_SENDER", "must be an email address like auth@example.com or \"App <auth@example.com>\"")
 		}
 	}
-	if e.TemplatesPath != "" {
-		if info, err := os.Stat(e.TemplatesPath); err != nil || !info.IsDir() {
-			bad("AUTH_EMAIL_TEMPLATES_PATH", "must be a directory, got %q", e.TemplatesPath)
-		}
+	if e.SMTPHost == "postmark" {
+		// hasura-auth sends through Postmark's API with Postmark-side templates then.
+		bad("AUTH_SMTP_HOST", "\"postmark\" (hasura-auth's Postmark API mode) is not supported: give Postmark's SMTP server (smtp.postmarkapp.com) with AUTH_SMTP_USER and AUTH_SMTP_PASS set to the server token")
+	}
+	if strings.ContainsAny(e.SMTPAPIHeader, "\r\n") {
+		bad("AUTH_SMTP_X_SMTPAPI_HEADER", "must be one line")
 	}
 }

@@ -35,7 +35,6 @@ func TestEmailSettings(t *testing.T) {
 		{"AUTH_SMTP_AUTH_METHOD": "XOAUTH2"},
 		{"AUTH_SMTP_SECURE": "maybe"},
 		{"AUTH_OTP_EMAIL_ENABLED": "yes please"},
-		{"AUTH_EMAIL_TEMPLATES_PATH": dir + "/missing"},
 		{"AUTH_SMTP_HOST": "smtp.example.com", "AUTH_SMTP_SENDER": ""},
 		{"AUTH_SMTP_HOST": "smtp.example.com", "AUTH_SMTP_SENDER": "not an address"},
 	} {

@@ -22,18 +22,16 @@ type RateLimit struct {
 type RateLimitConfig struct {
 	Enabled                                 bool // AUTH_RATE_LIMIT_ENABLE
 	Global, Email, SMS, BruteForce, Signups RateLimit
-	RedisURL                                string `json:"-"` // may hold a password
-	RedisPrefix                             string
+	// EmailIsGlobal (AUTH_RATE_LIMIT_EMAIL_IS_GLOBAL): the email limit is one
+	// bucket for the whole server instead of one per client IP.
+	EmailIsGlobal  bool
+	RedisURL       string `json:"-"` // may hold a password
+	RedisPrefix    string
+	MemcacheServer string // AUTH_RATE_LIMIT_MEMCACHE_SERVER: host:port of memcached, nhost's shared store
+	MemcachePrefix string
 }
 
 var rateLimitNames = []string{"GLOBAL", "EMAIL", "SMS", "BRUTE_FORCE", "SIGNUPS"}
-
-func (p parser) rateLimit(name string) RateLimit {
-	return RateLimit{
-		Burst:    p.int("AUTH_RATE_LIMIT_" + name + "_BURST"),
-		Interval: p.duration("AUTH_RATE_LIMIT_" + name + "_INTERVAL"),
-	}
-}
 
 func (r RateLimitConfig) byName(name string) RateLimit {
 	switch name {

@@ -13,30 +13,6 @@ type OperatorsConfig struct {
 	AuditLogRetention time.Duration // AUTH_AUDIT_LOG_RETENTION: 0 keeps audit rows forever
 }
 
-// operatorDefaults join defaults at init so the shared map stays untouched
-// by this feature; .env.example documents them like every other variable.
-var operatorDefaults = map[string]any{
-	"AUTH_WEBHOOK_KEY":         "",
-	"AUTH_JANITOR_INTERVAL":    "5m",
-	"AUTH_JANITOR_BATCH_SIZE":  500,
-	"AUTH_AUDIT_LOG_RETENTION": "2160h",
-}
-
-func init() {
-	for k, v := range operatorDefaults {
-		defaults[k] = v
-	}
-}
-
-func (p parser) operators() OperatorsConfig {
-	return OperatorsConfig{
-		WebhookKey:        p.v.GetString("AUTH_WEBHOOK_KEY"),
-		JanitorInterval:   p.duration("AUTH_JANITOR_INTERVAL"),
-		JanitorBatchSize:  p.int("AUTH_JANITOR_BATCH_SIZE"),
-		AuditLogRetention: p.duration("AUTH_AUDIT_LOG_RETENTION"),
-	}
-}
-
 func (c *Config) validateOperators(bad func(name, format string, args ...any)) {
 	o := c.Operators
 	if o.JanitorInterval < 0 || (o.JanitorInterval > 0 && o.JanitorInterval < time.Second) {

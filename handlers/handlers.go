@@ -98,6 +98,7 @@ func NewRouter(o Options) (*gin.Engine, error) {
 			}
 		}
 	}
+	h.captcha = h.turnstileCheck()
 	r.NoRoute(unmatched(apierr.RouteNotFound))
 	r.NoMethod(unmatched(apierr.MethodNotAllowed))
 	h.mount(r, routes)

@@ -16,6 +16,7 @@ import (
 	"github.com/hasura-auth-go/auth/handlers"
 	"github.com/hasura-auth-go/auth/mail/mailtest"
 	rl "github.com/hasura-auth-go/auth/ratelimit"
+	"github.com/hasura-auth-go/auth/turnstile"
 )
 
 // The route table (handlers/routes.go) is the one declaration of a route.
@@ -90,6 +91,8 @@ func TestRouteTraitsFollowTheRules(t *testing.T) {
 			require.Equal(t, handlers.Public, rt.Access, "%s: pacing hides whether an account exists, from callers who hold nothing", k)
 			require.True(t, rt.Rate&(rl.Email|rl.VerificationEmail|rl.SMS) != 0, "%s is paced: it sends something to an address, so it has a sending class", k)
 		}
+		// hasura-auth's clients send the Turnstile answer on sign-up only.
+		require.Equal(t, turnstile.Protected(rt.Path), rt.Captcha, "%s: Captcha marks the routes hasura-auth guards with Turnstile", k)
 		if rt.Captcha {
 			require.Equal(t, handlers.Public, rt.Access, "%s: a captcha guards routes anyone may call", k)
 		}
@@ -336,7 +339,7 @@ func TestRoutesBehaveAsDeclared(t *testing.T) {
 		"AUTH_SMTP_HOST":                            smtp.Host,
 		"AUTH_SMTP_PORT":                            smtp.PortString(),
 		"AUTH_SMTP_SENDER":                          "auth@example.com",
-		"AUTH_SERVER_URL":                           authURL,
+		"AUTH_SERVER_URL":                           authURL + "/v1",
 		"AUTH_EMAIL_SIGNIN_EMAIL_VERIFIED_REQUIRED": "true", // sign-up and deanonymize mail a link
 		"AUTH_MFA_ENABLED":                          "true",
 		"AUTH_EMAIL_PASSWORDLESS_ENABLED":           "true",

@@ -76,6 +76,7 @@ type Config struct {
 	DefaultLocale string
 	ServerURL     string // ${serverUrl}
 	ClientURL     string // ${clientUrl}
+	SMTPAPIHeader string // AUTH_SMTP_X_SMTPAPI_HEADER: sent as X-SMTPAPI when set (SendGrid)
 }
 
 // Options are the seams tests use.
@@ -222,6 +223,7 @@ const (
 	HeaderLink       = "X-Link"
 	HeaderRedirectTo = "X-Redirect-To"
 	HeaderTemplate   = "X-Email-Template"
+	HeaderSMTPAPI    = "X-SMTPAPI"
 )
 
 func (m *Mailer) build(msg Message, r *Rendered) (*gomail.Msg, error) {
@@ -239,6 +241,9 @@ func (m *Mailer) build(msg Message, r *Rendered) (*gomail.Msg, error) {
 	gm.SetGenHeader(HeaderLink, oneLine(msg.Data.Link))
 	gm.SetGenHeader(HeaderRedirectTo, oneLine(msg.Data.RedirectTo))
 	gm.SetGenHeader(HeaderTemplate, string(msg.Template))
+	if m.cfg.SMTPAPIHeader != "" {
+		gm.SetGenHeader(HeaderSMTPAPI, oneLine(m.cfg.SMTPAPIHeader))
+	}
 	if r.Text != "" {
 		gm.SetBodyString(gomail.TypeTextPlain, r.Text)
 		gm.AddAlternativeString(gomail.TypeTextHTML, r.HTML)

@@ -63,6 +63,17 @@ func TestMailSendPlainWithHeadersAndBothBodies(t *testing.T) {
 	require.Contains(t, got.HTML, "Ada &lt;b&gt;Lovelace&lt;/b&gt;")
 	require.Contains(t, got.Text, "Hi Ada <b>Lovelace</b>,")
 	require.False(t, got.TLS)
+	require.Empty(t, got.Header["X-Smtpapi"], "only when AUTH_SMTP_X_SMTPAPI_HEADER is set")
+}
+
+// AUTH_SMTP_X_SMTPAPI_HEADER goes out as X-SMTPAPI on every mail, as in hasura-auth.
+func TestMailSMTPAPIHeader(t *testing.T) {
+	srv := mailtest.Start(t)
+	const api = `{"category":["auth"],"filters":{"clicktrack":{"settings":{"enable":0}}}}`
+	m := mailer(t, mail.Config{Host: srv.Host, Port: srv.Port, SMTPAPIHeader: api}, nil)
+	require.NoError(t, m.Send(context.Background(), message("grace@example.com", "en")))
+	got := srv.Wait(t, "grace@example.com", 1)
+	require.Equal(t, api, got.Header.Get(mail.HeaderSMTPAPI))
 }
 
 func TestMailLocaleChoiceAndFallback(t *testing.T) {

@@ -36,17 +36,25 @@ type TicketRecipient struct {
 }
 
 // SetTicketByEmail stores a ticket on the enabled, non-anonymous user with
-// this email and returns them, or nil when there is none. Known and unknown
-// emails cost the same single statement (password reset relies on it).
-func SetTicketByEmail(db *gorm.DB, email, stored string, expiresAt time.Time) (*TicketRecipient, error) {
+// this email (and, with unverifiedOnly, an unverified email) and returns
+// them, or nil when there is none. Known and unknown emails cost the same
+// single statement (password reset and concealed errors rely on it).
+func SetTicketByEmail(db *gorm.DB, email, stored string, expiresAt time.Time, unverifiedOnly bool) (*TicketRecipient, error) {
 	var rows []TicketRecipient
 	err := db.Raw(`UPDATE auth.users SET ticket = ?, ticket_expires_at = ?
-WHERE email = ? AND NOT disabled AND NOT is_anonymous
-RETURNING id, email, locale, display_name`, stored, expiresAt, email).Scan(&rows).Error
+WHERE email = ? AND NOT disabled AND NOT is_anonymous AND (NOT ? OR NOT email_verified)
+RETURNING id, email, locale, display_name`, stored, expiresAt, email, unverifiedOnly).Scan(&rows).Error
 	if err != nil || len(rows) == 0 {
 		return nil, err
 	}
 	return &rows[0], nil
+}
+
+// DeleteUnusedSignUp removes a user created moments ago whose first mail
+// could not be sent, so the failed sign-up leaves nothing behind: only while
+// the ticket written with it is still there unused and the email unverified.
+func DeleteUnusedSignUp(db *gorm.DB, userID uuid.UUID, storedTicket string) error {
+	return db.Exec(`DELETE FROM auth.users WHERE id = ? AND ticket = ? AND NOT email_verified`, userID, storedTicket).Error
 }
 
 // SetNewEmail records the address a user asked to move to, with the ticket

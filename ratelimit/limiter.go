@@ -15,6 +15,10 @@ type Rules struct {
 	// SignUpSendsEmail: sign-up (and deanonymize) mail a verification link
 	// (AUTH_EMAIL_SIGNIN_EMAIL_VERIFIED_REQUIRED), so they count as email too.
 	SignUpSendsEmail bool
+	// EmailGlobal (AUTH_RATE_LIMIT_EMAIL_IS_GLOBAL): the email limit is one
+	// bucket for every client together instead of one per IP (the bucket of
+	// each target address stays).
+	EmailGlobal bool
 }
 
 // Limiter applies the rules to requests.
@@ -88,7 +92,11 @@ func (l *Limiter) Check(ctx context.Context, req Request) (*Denied, error) {
 	}
 	takes := []take{{l.rules.Global, ip}}
 	if req.Class.Has(Email) || (req.Class.Has(VerificationEmail) && l.rules.SignUpSendsEmail) {
-		takes = append(takes, take{l.rules.Email, ip})
+		if l.rules.EmailGlobal {
+			takes = append(takes, take{l.rules.Email, "all"})
+		} else {
+			takes = append(takes, take{l.rules.Email, ip})
+		}
 		if target != "" {
 			// one address cannot be mail-bombed from many IPs
 			takes = append(takes, take{l.rules.Email, target})

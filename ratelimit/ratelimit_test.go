@@ -6,6 +6,8 @@ import (
 	"io"
 	"log/slog"
 	"net/netip"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -25,10 +27,23 @@ func newRedis(t *testing.T) *Redis {
 	return s
 }
 
-// Both stores implement the same bucket: Burst at once, then one every
+// testMemcacheServer is the memcached every machine of ours runs (.ci/run starts it).
+const testMemcacheServer = "127.0.0.1:11211"
+
+func newMemcache(t *testing.T) *Memcache {
+	t.Helper()
+	prefix := fmt.Sprintf("test:%d:%d:", len(t.Name()), time.Now().UnixNano()) // fresh keys per test
+	s, err := NewMemcache(testMemcacheServer, prefix, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	require.NoError(t, err)
+	require.NoError(t, s.Ping(context.Background()), "memcached must run at 127.0.0.1:11211 (.ci/run starts it)")
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// All stores implement the same bucket: Burst at once, then one every
 // Interval/Burst, with Retry-After telling when.
 func TestStoresAgree(t *testing.T) {
-	for name, store := range map[string]Store{"memory": NewMemory(), "redis": newRedis(t)} {
+	for name, store := range map[string]Store{"memory": NewMemory(), "redis": newRedis(t), "memcached": newMemcache(t)} {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
 			r := Rule{Name: "bf", Burst: 3, Interval: 30 * time.Second} // one token per 10 s
@@ -73,13 +88,29 @@ func TestMemoryForgetsIdleBuckets(t *testing.T) {
 	require.Equal(t, 1, m.Len(), "refilled buckets are dropped; only the new one stays")
 }
 
-// With Redis gone the limits still hold, per instance.
-func TestRedisDownFallsBackToMemory(t *testing.T) {
-	s, err := NewRedis("redis://127.0.0.1:1/0", "x:", slog.New(slog.NewTextHandler(io.Discard, nil)))
+// With the shared store gone the limits still hold, per instance.
+func TestSharedStoreDownFallsBackToMemory(t *testing.T) {
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	r, err := NewRedis("redis://127.0.0.1:1/0", "x:", quiet)
 	require.NoError(t, err)
-	defer s.Close()
-	fails := 0
-	s.OnError = func() { fails++ }
+	m, err := NewMemcache("127.0.0.1:1", "x:", quiet)
+	require.NoError(t, err)
+	for name, s := range map[string]interface {
+		Store
+		SetOnError(func())
+	}{"redis": r, "memcached": m} {
+		t.Run(name, func(t *testing.T) {
+			defer s.Close()
+			fails := 0
+			s.SetOnError(func() { fails++ })
+			takeUntilRefused(t, s)
+			require.Equal(t, 1, fails, "after a failure the store is left alone for a moment")
+		})
+	}
+}
+
+func takeUntilRefused(t *testing.T, s Store) {
+	t.Helper()
 	r := Rule{Name: "bf", Burst: 2, Interval: time.Minute}
 	now := time.Now()
 	for range 2 {
@@ -91,7 +122,60 @@ func TestRedisDownFallsBackToMemory(t *testing.T) {
 	require.NoError(t, err)
 	require.False(t, ok)
 	require.Equal(t, 30*time.Second, retry)
-	require.Equal(t, 1, fails, "after a failure Redis is left alone for a moment")
+}
+
+// Instances sharing memcached count each other's requests exactly, however
+// they interleave: compare-and-swap loses none.
+func TestMemcacheConcurrentInstancesShareOneBucket(t *testing.T) {
+	a := newMemcache(t)
+	b, err := NewMemcache(testMemcacheServer, a.prefix, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	require.NoError(t, err)
+	defer b.Close()
+	r := Rule{Name: "g", Burst: 50, Interval: time.Hour}
+	now := time.Now()
+	var allowed atomic.Int64
+	var wg sync.WaitGroup
+	for i := range 8 {
+		s := Store(a)
+		if i%2 == 1 {
+			s = b
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 20 {
+				ok, _, err := s.Take(context.Background(), r, "hot", now)
+				if err == nil && ok {
+					allowed.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	require.LessOrEqual(t, allowed.Load(), int64(50), "never more than the burst across instances")
+	require.GreaterOrEqual(t, allowed.Load(), int64(40), "contention refuses only a few beyond the burst's share")
+}
+
+// AUTH_RATE_LIMIT_EMAIL_IS_GLOBAL: one email bucket for every client.
+func TestLimiterEmailGlobal(t *testing.T) {
+	rules := Rules{
+		Global: Rule{Burst: 100, Interval: time.Minute}, Email: Rule{Burst: 2, Interval: time.Hour},
+		SMS: Rule{Burst: 2, Interval: time.Hour}, BruteForce: Rule{Burst: 3, Interval: 5 * time.Minute},
+		Signups: Rule{Burst: 2, Interval: 5 * time.Minute},
+	}
+	now := time.Unix(1_700_000_000, 0)
+	for global, wantRefused := range map[bool]bool{true: true, false: false} {
+		rules.EmailGlobal = global
+		l := New(NewMemory(), rules, func() time.Time { return now })
+		var d *Denied
+		for i := range 3 {
+			d, _ = l.Check(context.Background(), Request{Class: Email, IP: netip.AddrFrom4([4]byte{198, 51, 100, byte(i)})})
+		}
+		require.Equal(t, wantRefused, d != nil, "global=%v: the third email request from a third IP", global)
+		if d != nil {
+			require.Equal(t, "email", d.Rule)
+		}
+	}
 }
 
 func TestLimiterRules(t *testing.T) {

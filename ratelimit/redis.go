@@ -5,17 +5,13 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 )
 
-// gcra is the generic cell rate algorithm, the token bucket above written as
-// one timestamp per key: the theoretical arrival time (TAT) of the next
-// request. A request is allowed while TAT - (burst-1)*every <= now. It runs
-// as one script, so instances sharing Redis never race on a key. Times are
-// microseconds from the caller's clock (the server's, injectable in tests).
+// gcra is gcraStep (shared.go) as one script, so instances sharing Redis
+// never race on a key.
 var gcra = redis.NewScript(`
 local now = tonumber(ARGV[1])
 local every = tonumber(ARGV[2])
@@ -31,23 +27,12 @@ return 0
 `)
 
 // Redis keeps buckets in Redis, shared by every instance using the same
-// prefix. When Redis fails it falls back to in-memory buckets, so an outage
-// of Redis weakens the limits to per instance instead of turning them off or
-// failing every request.
+// prefix; when Redis fails, limits hold per instance (sharedFallback).
 type Redis struct {
-	client   *redis.Client
-	prefix   string
-	fallback *Memory
-	log      *slog.Logger
-	lastWarn atomic.Int64 // unix seconds of the last "Redis failed" warning
-	// downUntil (unix nanoseconds, wall clock): after a failure Redis is left
-	// alone for a moment, so a Redis that hangs costs one timeout, not one per request.
-	downUntil atomic.Int64
-	OnError   func() // counts fallbacks (metrics); may be nil
+	sharedFallback
+	client *redis.Client
+	prefix string
 }
-
-// retryRedisAfter is how long a failed Redis is bypassed.
-const retryRedisAfter = 2 * time.Second
 
 var quietRedis sync.Once
 
@@ -67,7 +52,7 @@ func NewRedis(url, prefix string, log *slog.Logger) (*Redis, error) {
 		// go-redis logs dial failures on its own; ours says it once a minute.
 		redis.SetLogger(discardLogger{})
 	})
-	return &Redis{client: redis.NewClient(opt), prefix: prefix, fallback: NewMemory(), log: log}, nil
+	return &Redis{sharedFallback: newSharedFallback("Redis", log), client: redis.NewClient(opt), prefix: prefix}, nil
 }
 
 // Ping checks that Redis answers (start-up warning only).
@@ -75,20 +60,13 @@ func (s *Redis) Ping(ctx context.Context) error { return s.client.Ping(ctx).Err(
 
 // Take implements Store.
 func (s *Redis) Take(ctx context.Context, r Rule, key string, now time.Time) (bool, time.Duration, error) {
-	if time.Now().UnixNano() < s.downUntil.Load() {
+	if s.bypassed() {
 		return s.fallback.Take(ctx, r, key, now)
 	}
 	res, err := gcra.Run(ctx, s.client, []string{s.prefix + r.Name + ":" + key},
 		now.UnixMicro(), max(r.every().Microseconds(), 1), r.Burst).Int64()
 	if err != nil {
-		s.downUntil.Store(time.Now().Add(retryRedisAfter).UnixNano())
-		if s.OnError != nil {
-			s.OnError()
-		}
-		if t, last := time.Now().Unix(), s.lastWarn.Load(); t-last >= 60 && s.lastWarn.CompareAndSwap(last, t) {
-			s.log.Warn("rate limit store unreachable: limiting per instance until Redis answers", "error", err.Error())
-		}
-		return s.fallback.Take(ctx, r, key, now)
+		return s.failed(ctx, err, r, key, now)
 	}
 	if res > 0 {
 		return false, time.Duration(res) * time.Microsecond, nil

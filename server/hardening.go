@@ -12,8 +12,8 @@ import (
 )
 
 // newHardening builds what /metrics publishes and, when AUTH_RATE_LIMIT_ENABLE
-// is on, the rate limiter: in Redis when AUTH_RATE_LIMIT_REDIS_URL is set
-// (shared by every instance), else in memory.
+// is on, the rate limiter: in Redis (AUTH_RATE_LIMIT_REDIS_URL) or memcached
+// (AUTH_RATE_LIMIT_MEMCACHE_SERVER) shared by every instance, else in memory.
 func newHardening(ctx context.Context, cfg *config.Config, db *gorm.DB, o Options) (*metrics.Metrics, *ratelimit.Limiter, error) {
 	sqlDB, err := db.DB()
 	if err != nil {
@@ -25,17 +25,19 @@ func newHardening(ctx context.Context, cfg *config.Config, db *gorm.DB, o Option
 		return m, nil, nil
 	}
 	var store ratelimit.Store = ratelimit.NewMemory()
-	if rl.RedisURL != "" {
+	switch {
+	case rl.MemcacheServer != "":
+		mc, err := ratelimit.NewMemcache(rl.MemcacheServer, rl.MemcachePrefix, o.Log)
+		if err != nil {
+			return nil, nil, err
+		}
+		store = sharedStore(ctx, mc, "memcached", m, o)
+	case rl.RedisURL != "":
 		r, err := ratelimit.NewRedis(rl.RedisURL, rl.RedisPrefix, o.Log)
 		if err != nil {
 			return nil, nil, err
 		}
-		r.OnError = m.RateLimitStoreError
-		if err := r.Ping(ctx); err != nil {
-			// Not fatal: limits hold per instance until Redis answers.
-			o.Log.Warn("rate limit Redis unreachable at start: limiting per instance until it answers", "error", err.Error())
-		}
-		store = r
+		store = sharedStore(ctx, r, "Redis", m, o)
 	}
 	rule := func(l config.RateLimit) ratelimit.Rule {
 		return ratelimit.Rule{Burst: l.Burst, Interval: l.Interval}
@@ -43,6 +45,21 @@ func newHardening(ctx context.Context, cfg *config.Config, db *gorm.DB, o Option
 	return m, ratelimit.New(store, ratelimit.Rules{
 		Global: rule(rl.Global), Email: rule(rl.Email), SMS: rule(rl.SMS),
 		BruteForce: rule(rl.BruteForce), Signups: rule(rl.Signups),
-		SignUpSendsEmail: cfg.EmailVerifiedRequired,
+		SignUpSendsEmail: cfg.EmailVerifiedRequired, EmailGlobal: rl.EmailIsGlobal,
 	}, o.Now), nil
+}
+
+// sharedStore counts the store's fallbacks in /metrics and says at start
+// when it does not answer; that is not fatal: limits hold per instance
+// until it does.
+func sharedStore(ctx context.Context, s interface {
+	ratelimit.Store
+	Ping(context.Context) error
+	SetOnError(func())
+}, what string, m *metrics.Metrics, o Options) ratelimit.Store {
+	s.SetOnError(m.RateLimitStoreError)
+	if err := s.Ping(ctx); err != nil {
+		o.Log.Warn("rate limit "+what+" unreachable at start: limiting per instance until it answers", "error", err.Error())
+	}
+	return s
 }

@@ -15,7 +15,7 @@ func newMailer(cfg *config.Config, log *slog.Logger) (*mail.Mailer, error) {
 		Host: e.SMTPHost, Port: e.SMTPPort, User: e.SMTPUser, Pass: e.SMTPPass,
 		Sender: e.SMTPSender, AuthMethod: e.SMTPAuthMethod, Secure: e.SMTPSecure,
 		TemplatesPath: e.TemplatesPath, DefaultLocale: cfg.LocaleDefault,
-		ServerURL: cfg.ServerURL + cfg.APIPrefix, ClientURL: cfg.ClientURL,
+		ServerURL: cfg.ServerURL, ClientURL: cfg.ClientURL, SMTPAPIHeader: e.SMTPAPIHeader,
 	}, mail.Options{Log: log})
 	if err != nil {
 		return nil, err

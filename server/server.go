@@ -22,7 +22,6 @@ import (
 	"github.com/hasura-auth-go/auth/mail"
 	"github.com/hasura-auth-go/auth/metadata"
 	"github.com/hasura-auth-go/auth/metrics"
-	"github.com/hasura-auth-go/auth/migrations"
 	"github.com/hasura-auth-go/auth/models"
 	"github.com/hasura-auth-go/auth/ratelimit"
 	"github.com/hasura-auth-go/auth/session"
@@ -110,7 +109,10 @@ func New(ctx context.Context, cfg *config.Config, db *gorm.DB, o Options) (*Serv
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	if _, err := migrations.Up(ctx, db, o.Log); err != nil {
+	for _, w := range cfg.Warnings {
+		o.Log.Warn(w)
+	}
+	if err := migrate(ctx, cfg, db, o.Log); err != nil {
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
 	roles := append([]string{cfg.DefaultRole, "anonymous"}, cfg.DefaultAllowedRoles...)
@@ -138,7 +140,7 @@ func New(ctx context.Context, cfg *config.Config, db *gorm.DB, o Options) (*Serv
 		Issuer:      cfg.JWTIssuer,
 		TTL:         cfg.AccessTokenTTL,
 		JWKSMaxAge:  cfg.JWKSMaxAge,
-		JWKSURL:     cfg.ServerURL + cfg.APIPrefix + "/.well-known/jwks.json",
+		JWKSURL:     cfg.ServerURL + "/.well-known/jwks.json", // AUTH_SERVER_URL holds the prefix
 		Now:         o.Now,
 		DB:          db,
 		Log:         o.Log,
@@ -172,7 +174,8 @@ func New(ctx context.Context, cfg *config.Config, db *gorm.DB, o Options) (*Serv
 	if err != nil {
 		return nil, err
 	}
-	accounts, err := account.New(account.Options{DB: db, Config: cfg, Sessions: sessions, Audit: recorder, Mailer: mailer, Now: o.Now, Log: o.Log})
+	accounts, err := account.New(account.Options{DB: db, Config: cfg, Sessions: sessions, Audit: recorder, Mailer: mailer,
+		Pwned: pwnedPasswords(cfg), Now: o.Now, Log: o.Log})
 	if err != nil {
 		return nil, err
 	}

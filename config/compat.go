@@ -1,0 +1,129 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+)
+
+// GravatarConfig is hasura-auth's AUTH_GRAVATAR_*: the avatarUrl of users
+// who sign up with an email.
+type GravatarConfig struct {
+	Enabled bool
+	Default string // the image Gravatar shows for an unknown address: blank, identicon, …
+	Rating  string // g, pg, r or x
+}
+
+// ProviderConfig is one OAuth provider's AUTH_PROVIDER_<NAME>_*. Fields a
+// provider has no variable for stay empty.
+type ProviderConfig struct {
+	Enabled          bool
+	ClientID         string // Twitter: the consumer key
+	ClientSecret     string `json:"-"` // Twitter: the consumer secret
+	Scope            []string
+	Audience         string // Apple, Google: accepted audience of ID tokens (/signin/idtoken)
+	TeamID, KeyID    string // Apple
+	PrivateKey       string `json:"-"` // Apple
+	Tenant           string // Azure AD, Entra ID
+	AuthorizationURL string // GitHub (Enterprise)
+	TokenURL         string
+	UserProfileURL   string
+	// WorkOS
+	DefaultOrganization, DefaultConnection, DefaultDomain string
+}
+
+// ProvidersConfig holds every provider hasura-auth knows, by its id in auth.providers.
+type ProvidersConfig struct {
+	Apple, AzureAD, Bitbucket, Discord, EntraID, Facebook, GitHub, GitLab, Google,
+	LinkedIn, Spotify, Strava, Twitch, Twitter, WindowsLive, WorkOS ProviderConfig
+}
+
+// ByID returns the providers keyed by their auth.providers id.
+func (p *ProvidersConfig) ByID() map[string]*ProviderConfig {
+	return map[string]*ProviderConfig{
+		"apple": &p.Apple, "azuread": &p.AzureAD, "bitbucket": &p.Bitbucket, "discord": &p.Discord,
+		"entraid": &p.EntraID, "facebook": &p.Facebook, "github": &p.GitHub, "gitlab": &p.GitLab,
+		"google": &p.Google, "linkedin": &p.LinkedIn, "spotify": &p.Spotify, "strava": &p.Strava,
+		"twitch": &p.Twitch, "twitter": &p.Twitter, "windowslive": &p.WindowsLive, "workos": &p.WorkOS,
+	}
+}
+
+// SMSConfig is hasura-auth's AUTH_SMS_*.
+type SMSConfig struct {
+	PasswordlessEnabled      bool
+	Provider                 string // twilio or modica
+	TwilioAccountSID         string
+	TwilioAuthToken          string `json:"-"`
+	TwilioMessagingServiceID string
+	ModicaUsername           string
+	ModicaPassword           string `json:"-"`
+}
+
+// WebAuthnConfig is hasura-auth's AUTH_WEBAUTHN_*.
+type WebAuthnConfig struct {
+	Enabled            bool
+	RPName             string
+	RPID               string
+	RPOrigins          []string
+	AttestationTimeout time.Duration
+}
+
+// validateCompat checks the variables added for hasura-auth parity, and
+// stops the start when one switches on what this release cannot do.
+func (c *Config) validateCompat(bad func(name, format string, args ...any)) {
+	for _, x := range Vars() {
+		if !x.Gate || x.bind.on == nil || !x.bind.on(c) {
+			continue
+		}
+		switch {
+		case x.Refused != "":
+			bad(x.Name, "is set, and this server does not support it: %s; unset it", x.Refused)
+		case x.Pending != "":
+			bad(x.Name, "is set, but %s is not available in this release yet; unset it to start", x.Pending)
+		}
+	}
+	for name, u := range map[string]string{"AUTH_PASSWORD_HIBP_URL": c.HIBPURL, "AUTH_TURNSTILE_VERIFY_URL": c.TurnstileVerifyURL} {
+		if p, err := url.Parse(u); err != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" {
+			bad(name, "must be an http(s) URL, got %q", u)
+		}
+	}
+	if s := c.RateLimit.MemcacheServer; s != "" {
+		for _, addr := range strings.Split(s, ",") {
+			if _, port, err := net.SplitHostPort(strings.TrimSpace(addr)); err != nil || port == "" {
+				bad("AUTH_RATE_LIMIT_MEMCACHE_SERVER", "must be host:port (comma-separated for several servers), got %q", addr)
+			}
+		}
+		if c.RateLimit.RedisURL != "" {
+			bad("AUTH_RATE_LIMIT_MEMCACHE_SERVER", "and AUTH_RATE_LIMIT_REDIS_URL are both set: choose one shared store")
+		}
+	}
+	if len(c.RateLimit.MemcachePrefix) > 100 {
+		bad("AUTH_RATE_LIMIT_MEMCACHE_PREFIX", "must be at most 100 characters (memcached keys are 250 at most)")
+	}
+	if strings.ContainsAny(c.RateLimit.MemcachePrefix, " \t\r\n") {
+		bad("AUTH_RATE_LIMIT_MEMCACHE_PREFIX", "must not contain spaces (memcached keys cannot)")
+	}
+}
+
+// unknownVariables names the AUTH_* variables among names that nothing reads
+// (a typo, or a setting of another release), once each.
+func unknownVariables(names []string) []string {
+	known := map[string]bool{}
+	for _, x := range Vars() {
+		known[x.Name] = true
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, n := range names {
+		if !strings.HasPrefix(n, "AUTH_") || known[n] || seen[n] {
+			continue
+		}
+		seen[n] = true
+		out = append(out, fmt.Sprintf("%s is set but nothing reads it: a typo? (docs/configuration.md lists every variable)", n))
+	}
+	slices.Sort(out)
+	return out
+}
