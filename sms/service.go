@@ -89,6 +89,11 @@ func New(cfg Config, log *slog.Logger, now func() time.Time) (*Service, error) {
 // Provider names the provider in use: twilio, twilio-verify, modica or log.
 func (s *Service) Provider() string { return s.provider }
 
+// ChecksRemotely reports whether Check asks the provider (Twilio Verify):
+// then the flow calls it outside its transaction, since the provider counts
+// the attempts itself, and no row lock is held across a network call.
+func (s *Service) ChecksRemotely() bool { return s.verify != nil }
+
 // MaxAttempts is how many wrong codes a code survives.
 func (s *Service) MaxAttempts() int { return s.maxAttempts }
 
@@ -134,6 +139,9 @@ func (s *Service) Check(ctx context.Context, to phone.Number, code string, st St
 	live := st.live(s.now(), s.maxAttempts)
 	if s.verify != nil {
 		if !live {
+			// Asked all the same, answer ignored, so that a number with no
+			// code does not answer faster than one with a code.
+			_, _ = s.verify.Check(ctx, to, code)
 			return NoCode, nil
 		}
 		res, err := s.verify.Check(ctx, to, code)
