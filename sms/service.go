@@ -1,9 +1,10 @@
 // Package sms is the SMS side of passwordless sign-in: one-time codes
 // (made, hashed, checked, expired, locked after too many wrong tries) and
 // the providers that deliver them: Twilio's Messages API, Twilio Verify,
-// Modica, and a log provider for development. The sign-in flow owns the
-// database; it calls Send and Check inside its transaction and writes what
-// they return to auth.users, in hasura-auth's columns and forms.
+// Modica, and a log provider for development. The sign-in flow (smsauth)
+// owns the database: it writes what Send returns once the text is out, and
+// what Check decides in the transaction holding the user row (Twilio Verify
+// excepted: ChecksRemotely), to auth.users in hasura-auth's columns and forms.
 package sms
 
 import (
