@@ -35,3 +35,7 @@ func (s *Service) MFATicket(tx *gorm.DB, u *models.User) (string, error) {
 	}
 	return s.startMFA(tx, u.ID)
 }
+
+// EmailAllowed applies AUTH_ACCESS_CONTROL_* to an account's email: hasura-auth
+// refuses sign-ins by other means to an account whose email they refuse.
+func (s *Service) EmailAllowed(email string) bool { return s.emailAllowed(email) }

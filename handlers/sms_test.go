@@ -536,6 +536,16 @@ func TestSMSExistingUsers(t *testing.T) {
 		r := e.smsVerify(number, e.smsCode(f, number, nil))
 		require.Equal(t, "unverified-user", r.errorCode(t))
 	})
+
+	t.Run("an email the access control refuses", func(t *testing.T) {
+		e := newSMSEnv(t, f, map[string]string{"AUTH_ACCESS_CONTROL_BLOCKED_EMAIL_DOMAINS": "blocked.example.com"})
+		number := phoneNumber()
+		addr := strings.Replace(email(t), "@example.com", "@blocked.example.com", 1)
+		u := &models.User{Email: &addr, EmailVerified: true, PhoneNumber: &number, DisplayName: "U", Locale: "en", DefaultRole: "user", Metadata: models.JSONMap{}}
+		require.NoError(t, models.CreateUser(e.db(), u, []string{"user"}))
+		code := e.smsCode(f, number, nil)
+		require.Equal(t, "invalid-email-password", e.smsVerify(number, code).errorCode(t))
+	})
 }
 
 // The answers do not tell whether a number has an account.

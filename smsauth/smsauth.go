@@ -39,6 +39,7 @@ import (
 type Accounts interface {
 	NewUser(o *account.SignUpOptions, displayName string) (*models.User, []string, error)
 	MFATicket(tx *gorm.DB, u *models.User) (string, error)
+	EmailAllowed(email string) bool
 }
 
 // Service runs the SMS sign-in.
@@ -302,8 +303,13 @@ func (s *Service) signIn(tx *gorm.DB, userID uuid.UUID) (*Result, error) {
 	if err := refuse(u); err != nil {
 		return nil, err
 	}
-	if u.Email != nil && !u.EmailVerified && s.cfg.EmailVerifiedRequired {
-		return nil, apierr.New(apierr.UnverifiedUser) // as hasura-auth: an email, when there is one, must be verified
+	// As hasura-auth: an account's email, when it has one, must be allowed
+	// (AUTH_ACCESS_CONTROL_*) and, when verification is required, verified.
+	switch {
+	case u.Email != nil && !s.accounts.EmailAllowed(*u.Email):
+		return nil, apierr.New(apierr.InvalidEmailPassword)
+	case u.Email != nil && !u.EmailVerified && s.cfg.EmailVerifiedRequired:
+		return nil, apierr.New(apierr.UnverifiedUser)
 	}
 	ticket, err := s.accounts.MFATicket(tx, u)
 	if err != nil || ticket != "" {
