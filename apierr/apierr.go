@@ -64,6 +64,8 @@ const (
 	ServiceUnavailable              = "service-unavailable" // the database cannot be reached (unavailable.go)
 	UserNotFound                    = "user-not-found"      // admin API: no user with that id
 	TurnstileFailed                 = "turnstile-failed"    // AUTH_TURNSTILE_SECRET: no passed challenge (handlers/turnstile.go)
+	CannotSendSMS                   = "cannot-send-sms"     // the SMS provider refused the number (smsauth/)
+	SMSProviderFailed               = "sms-provider-failed" // the SMS provider is down, slow or refused our request (smsauth/)
 )
 
 type entry struct {
@@ -108,6 +110,8 @@ var table = map[string]entry{
 	ServiceUnavailable:              {http.StatusServiceUnavailable, "The service is temporarily unavailable; try again shortly"},
 	UserNotFound:                    {http.StatusNotFound, "User not found"},
 	TurnstileFailed:                 {http.StatusForbidden, "A passed Cloudflare Turnstile challenge is required: send its token in the X-Cf-Turnstile-Response header"},
+	CannotSendSMS:                   {http.StatusBadRequest, "Cannot send an SMS to this phone number; check that it is correct"},
+	SMSProviderFailed:               {http.StatusBadGateway, "The SMS provider could not be reached; try again shortly"},
 }
 
 // New returns the error for code with its default message.

@@ -51,17 +51,6 @@ func (p *ProvidersConfig) ByID() map[string]*ProviderConfig {
 	}
 }
 
-// SMSConfig is hasura-auth's AUTH_SMS_*.
-type SMSConfig struct {
-	PasswordlessEnabled      bool
-	Provider                 string // twilio or modica
-	TwilioAccountSID         string
-	TwilioAuthToken          string `json:"-"`
-	TwilioMessagingServiceID string
-	ModicaUsername           string
-	ModicaPassword           string `json:"-"`
-}
-
 // WebAuthnConfig is hasura-auth's AUTH_WEBAUTHN_*.
 type WebAuthnConfig struct {
 	Enabled            bool

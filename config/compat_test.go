@@ -105,7 +105,7 @@ func TestGatesStopTheStart(t *testing.T) {
 			}
 		})
 	}
-	require.Equal(t, 16+2+1+1+1, gates, "16 providers, 2 ID-token audiences, SMS, WebAuthn, AUTH_ENABLE_CHANGE_ENV")
+	require.Equal(t, 16+2+1+1, gates, "16 providers, 2 ID-token audiences, WebAuthn, AUTH_ENABLE_CHANGE_ENV")
 
 	inert := map[string]string{
 		"AUTH_PROVIDER_GITHUB_CLIENT_ID": "id", "AUTH_PROVIDER_GITHUB_CLIENT_SECRET": "secret", "AUTH_PROVIDER_GITHUB_SCOPE": "user:email,read:org",
@@ -233,7 +233,7 @@ func TestHasuraAuthVariablesInvalid(t *testing.T) {
 		{map[string]string{"AUTH_DEBUG": "1x"}, "AUTH_DEBUG: must be true or false"},
 		{map[string]string{"POSTGRES_MIGRATIONS_CONNECTION": "mysql://x"}, "POSTGRES_MIGRATIONS_CONNECTION: must be a postgres:// URL"},
 		{map[string]string{"POSTGRES_CONNECTION": "mysql://x"}, "POSTGRES_CONNECTION: must be a postgres:// URL"},
-		{map[string]string{"AUTH_SMS_PROVIDER": "carrier-pigeon"}, "AUTH_SMS_PROVIDER: must be one of twilio, modica"},
+		{map[string]string{"AUTH_SMS_PROVIDER": "carrier-pigeon"}, "AUTH_SMS_PROVIDER: must be one of twilio, modica, log, dev"},
 		{map[string]string{"AUTH_WEBAUTHN_ATTESTATION_TIMEOUT": "1m"}, "AUTH_WEBAUTHN_ATTESTATION_TIMEOUT: must be an integer"},
 	} {
 		t.Run(tc.want, func(t *testing.T) {

@@ -16,6 +16,7 @@ import (
 	"github.com/hasura-auth-go/auth/claims"
 	"github.com/hasura-auth-go/auth/hasura"
 	"github.com/hasura-auth-go/auth/secretbox"
+	"github.com/hasura-auth-go/auth/sms"
 	"github.com/spf13/viper"
 )
 
@@ -105,8 +106,11 @@ type Config struct {
 	// Sign-in methods declared for hasura-auth parity and not yet served
 	// (vars_signin.go): enabling one stops the start.
 	Providers ProvidersConfig
-	SMS       SMSConfig
 	WebAuthn  WebAuthnConfig
+
+	// SMS is the SMS sign-in's configuration; its variables are declared by
+	// its fields' tags (config/sms.go).
+	SMS sms.Config
 
 	// Warnings are things Load noticed that do not stop the start (an unknown
 	// AUTH_* variable, a templates path that is missing); the server logs them.
@@ -240,6 +244,7 @@ func (c *Config) derive(given map[string]string, p parser) {
 			c.Email.TemplatesPath = ""
 		}
 	}
+	c.deriveSMS()
 	if c.JWTSecretRaw != "" {
 		s, err := hasura.ParseJWTSecret(c.JWTSecretRaw)
 		if err != nil {
@@ -389,6 +394,9 @@ func (c *Config) validate(skip map[string]bool) error {
 	c.validateHardening(bad)
 	c.validateOperators(bad)
 	c.validateCompat(bad)
+	if err := c.SMS.Validate(); err != nil {
+		errs = append(errs, err) // each line already names its variable
+	}
 	if !skip[claims.VarClaims] && !skip[claims.VarDefaults] {
 		if err := c.CustomClaims().Validate(); err != nil {
 			errs = append(errs, err) // each line already names its variable

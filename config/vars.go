@@ -229,8 +229,8 @@ func rateLimitVars() []Var {
 	}{
 		{"GLOBAL", "Every request, per IP.", "100", "1m", func(c *Config) *RateLimit { return &c.RateLimit.Global }},
 		{"EMAIL", "Requests that send an email, per IP and per target email address.", "10", "1h", func(c *Config) *RateLimit { return &c.RateLimit.Email }},
-		{"SMS", "Requests that send an SMS, per IP.", "10", "1h", func(c *Config) *RateLimit { return &c.RateLimit.SMS }},
-		{"BRUTE_FORCE", "Sign-in, elevation, /verify and OTP attempts, per IP and, separately, per target email.", "10", "5m", func(c *Config) *RateLimit { return &c.RateLimit.BruteForce }},
+		{"SMS", "Requests that send an SMS, per IP and per target phone number.", "10", "1h", func(c *Config) *RateLimit { return &c.RateLimit.SMS }},
+		{"BRUTE_FORCE", "Sign-in, elevation, /verify and OTP attempts, per IP and, separately, per target email or phone number.", "10", "5m", func(c *Config) *RateLimit { return &c.RateLimit.BruteForce }},
 		{"SIGNUPS", "Sign-ups, per IP.", "10", "5m", func(c *Config) *RateLimit { return &c.RateLimit.Signups }},
 	}
 	var out []Var

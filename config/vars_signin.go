@@ -101,21 +101,10 @@ func signInSections() []Section {
 	for _, p := range providers() {
 		oauth = append(oauth, providerVars(p)...)
 	}
-	sms := "sign-in by SMS"
 	webauthn := "WebAuthn (security keys and passkeys)"
 	return []Section{
 		{Title: "OAuth providers (not available yet)", Intro: "hasura-auth's names and defaults, read and checked; AUTH_PROVIDER_<NAME>_ENABLED=true (or an ID-token audience) stops the start until this server signs in with that provider.", Vars: oauth},
-		{Title: "SMS (not available yet)", Intro: "AUTH_SMS_PASSWORDLESS_ENABLED=true stops the start until this server sends SMS.", Vars: []Var{
-			v("AUTH_SMS_PASSWORDLESS_ENABLED", "false", toBool(func(c *Config) *bool { return &c.SMS.PasswordlessEnabled }),
-				"true: users may sign in with a code sent by SMS.").pending(sms).gate(),
-			v("AUTH_SMS_PROVIDER", "twilio", toOneOf([]string{"twilio", "modica"}, func(c *Config) *string { return &c.SMS.Provider }),
-				"twilio or modica.").pending(sms),
-			v("AUTH_SMS_TWILIO_ACCOUNT_SID", "", toText(func(c *Config) *string { return &c.SMS.TwilioAccountSID }), "Twilio account SID.").pending(sms),
-			v("AUTH_SMS_TWILIO_AUTH_TOKEN", "", toText(func(c *Config) *string { return &c.SMS.TwilioAuthToken }), "Twilio auth token.").pending(sms).secret(),
-			v("AUTH_SMS_TWILIO_MESSAGING_SERVICE_ID", "", toText(func(c *Config) *string { return &c.SMS.TwilioMessagingServiceID }), "Twilio messaging service id (or a sender number).").pending(sms),
-			v("AUTH_SMS_MODICA_USERNAME", "", toText(func(c *Config) *string { return &c.SMS.ModicaUsername }), "Modica user name.").pending(sms),
-			v("AUTH_SMS_MODICA_PASSWORD", "", toText(func(c *Config) *string { return &c.SMS.ModicaPassword }), "Modica password.").pending(sms).secret(),
-		}},
+		smsSection(),
 		{Title: "WebAuthn (not available yet)", Intro: "AUTH_WEBAUTHN_ENABLED=true stops the start until this server serves WebAuthn.", Vars: []Var{
 			v("AUTH_WEBAUTHN_ENABLED", "false", toBool(func(c *Config) *bool { return &c.WebAuthn.Enabled }),
 				"true: users may sign up, sign in and elevate with security keys.").pending(webauthn).gate(),

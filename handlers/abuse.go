@@ -14,6 +14,7 @@ import (
 
 	"github.com/hasura-auth-go/auth/apierr"
 	"github.com/hasura-auth-go/auth/ratelimit"
+	"github.com/hasura-auth-go/auth/sms/phone"
 )
 
 // Abuse: body cap, rate limits (package ratelimit) and even timing of the
@@ -45,12 +46,14 @@ func (h *Handlers) rateLimit(class ratelimit.Class) gin.HandlerFunc {
 
 // checkLimit counts the request; false: refused, the 429 is written. The
 // client is the IP gin resolves under AUTH_TRUSTED_PROXIES; the target is
-// the "email" of the body on classes counted per address.
+// the "email" of the body, else its "phoneNumber" (in E.164 when it parses,
+// so that one number written two ways is one target), on classes counted
+// per address.
 func (h *Handlers) checkLimit(c *gin.Context, class ratelimit.Class) bool {
 	ip, _ := netip.ParseAddr(c.ClientIP())
 	req := ratelimit.Request{Class: class, IP: ip}
 	if class.Targeted() {
-		req.Target = h.peekEmail(c)
+		req.Target = h.peekTarget(c)
 	}
 	denied, err := h.limiter.Check(c.Request.Context(), req)
 	if err != nil {
@@ -66,10 +69,11 @@ func (h *Handlers) checkLimit(c *gin.Context, class ratelimit.Class) bool {
 	return true
 }
 
-// peekEmail reads the "email" of a JSON body and puts the body back for the
-// handler. encoding/json matches keys as bindJSON does (case-insensitively,
-// the last duplicate winning), so the limit keys the address the handler uses.
-func (h *Handlers) peekEmail(c *gin.Context) string {
+// peekTarget reads the "email" or "phoneNumber" of a JSON body and puts the
+// body back for the handler. encoding/json matches keys as bindJSON does
+// (case-insensitively, the last duplicate winning), so the limit keys the
+// address the handler uses.
+func (h *Handlers) peekTarget(c *gin.Context) string {
 	body := c.Request.Body
 	if body == nil || body == http.NoBody {
 		return ""
@@ -86,12 +90,19 @@ func (h *Handlers) peekEmail(c *gin.Context) string {
 		return ""
 	}
 	var v struct {
-		Email any `json:"email"`
+		Email       any `json:"email"`
+		PhoneNumber any `json:"phoneNumber"`
 	}
 	if json.Unmarshal(head, &v) != nil {
 		return ""
 	}
-	s, _ := v.Email.(string)
+	if s, _ := v.Email.(string); s != "" {
+		return s
+	}
+	s, _ := v.PhoneNumber.(string)
+	if n, err := phone.Parse(s); err == nil {
+		return n.String()
+	}
 	return s
 }
 

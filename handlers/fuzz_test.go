@@ -40,6 +40,8 @@ var publicFuzzRoutes = []fuzzRoute{
 	{"POST", "/v1/signin/passwordless/email", ""},
 	{"POST", "/v1/signin/otp/email", ""},
 	{"POST", "/v1/signin/otp/email/verify", ""},
+	{"POST", "/v1/signin/passwordless/sms", ""},
+	{"POST", "/v1/signin/passwordless/sms/otp", ""},
 }
 
 var bearerFuzzRoutes = []fuzzRoute{
@@ -92,6 +94,8 @@ var routeSeeds = map[string][]string{
 	"/v1/signin/passwordless/email":          {`{"email":"a@example.com","options":{"redirectTo":"https://app.example.com"}}`},
 	"/v1/signin/otp/email":                   {`{"email":"a@example.com"}`},
 	"/v1/signin/otp/email/verify":            {`{"email":"a@example.com","otp":"123456"}`},
+	"/v1/signin/passwordless/sms":            {`{"phoneNumber":"+64 21 123 4567","options":{"locale":"fr","displayName":"Kiri"}}`, `{"phoneNumber":"+1 (415) 555-0100"}`},
+	"/v1/signin/passwordless/sms/otp":        {`{"phoneNumber":"+64211234567","otp":"123456"}`, `{"phoneNumber":"+64 21-123.4567","otp":"\u0000"}`},
 	"/v1/user/mfa":                           {`{"code":"123456","activeMfaType":"totp"}`, `{"code":"","activeMfaType":"sms"}`},
 	"/v1/elevate/password":                   {`{"password":"correct horse battery"}`},
 	"/v1/elevate/totp":                       {`{"otp":"000000"}`},
@@ -139,7 +143,8 @@ func checkAnswer(t *testing.T, path string, body []byte, r *response) {
 }
 
 // fuzzEnv sends mail to an SMTP server of its own, so the email flows answer
-// as in production rather than "email could not be sent".
+// as in production rather than "email could not be sent", and texts to the
+// log (the SMS provider for a developer's machine).
 func fuzzEnv(f *testing.F, overrides map[string]string) *env {
 	smtp := mailtest.Start(f)
 	return newEnv(f, merge(map[string]string{
@@ -149,6 +154,8 @@ func fuzzEnv(f *testing.F, overrides map[string]string) *env {
 		"AUTH_MFA_ENABLED":                "true",
 		"AUTH_EMAIL_PASSWORDLESS_ENABLED": "true",
 		"AUTH_OTP_EMAIL_ENABLED":          "true",
+		"AUTH_SMS_PASSWORDLESS_ENABLED":   "true",
+		"AUTH_SMS_PROVIDER":               "log",
 	}, overrides))
 }
 

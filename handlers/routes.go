@@ -134,6 +134,12 @@ var routes = []Route{
 		Rate: rl.BruteForce, Session: SessionInBody},
 	{Method: "GET", Path: "/verify", Handle: (*Handlers).verifyTicket, Rate: rl.BruteForce, Users: ChangesUsers, Session: SessionInRedirect},
 
+	// SMS (sms.go).
+	{Method: "POST", Path: "/signin/passwordless/sms", Handle: (*Handlers).signInPasswordlessSMS,
+		Rate: rl.SMS | rl.BruteForce, Paced: true},
+	{Method: "POST", Path: "/signin/passwordless/sms/otp", Handle: (*Handlers).signInPasswordlessSMSOTP,
+		Rate: rl.BruteForce, Session: SessionInBody},
+
 	// Second factor and elevation (mfa.go).
 	{Method: "GET", Path: "/mfa/totp/generate", Handle: (*Handlers).generateTOTP, Access: Bearer},
 	{Method: "POST", Path: "/user/mfa", Handle: (*Handlers).changeUserMFA, Access: Bearer},

@@ -119,11 +119,13 @@ func TestRouteTraitsFollowTheRules(t *testing.T) {
 }
 
 // walker runs the route examples on a server with every flow on, mail
-// going to a test SMTP server, and the operators' secrets set.
+// going to a test SMTP server, texts to a fake Twilio, and the operators'
+// secrets set.
 type walker struct {
 	t    *testing.T
 	e    *env
 	smtp *mailtest.Server
+	sms  *smsFake
 }
 
 const (
@@ -251,6 +253,15 @@ var routeExamples = map[string]func(w *walker) call{
 		code := w.lastMail(u.email).Header.Get("X-Ticket")
 		return call{path: "/v1/signin/otp/email/verify", body: map[string]any{"email": u.email, "otp": code}, subject: u.id}
 	},
+	"POST /signin/passwordless/sms": func(*walker) call {
+		return call{path: "/v1/signin/passwordless/sms", body: map[string]any{"phoneNumber": phoneNumber()}}
+	},
+	"POST /signin/passwordless/sms/otp": func(w *walker) call {
+		number := phoneNumber()
+		code := w.e.smsCode(w.sms, number, nil)
+		return call{path: "/v1/signin/passwordless/sms/otp", body: map[string]any{"phoneNumber": number, "otp": code},
+			subject: w.e.userByPhone(number).ID.String()}
+	},
 	"GET /verify": func(w *walker) call {
 		u := w.user(true)
 		require.Equal(w.t, 200, w.e.magicLink(u.email, nil).Status)
@@ -333,8 +344,9 @@ var routeExamples = map[string]func(w *walker) call{
 
 func TestRoutesBehaveAsDeclared(t *testing.T) {
 	smtp := mailtest.Start(t)
-	w := &walker{t: t, smtp: smtp}
-	w.e = newEnv(t, map[string]string{
+	w := &walker{t: t, smtp: smtp, sms: twilioMessages(t)}
+	w.e = newEnv(t, merge(w.sms.vars, map[string]string{
+		"AUTH_SMS_PASSWORDLESS_ENABLED":             "true",
 		"HASURA_GRAPHQL_DATABASE_URL":               ownDB(t), // key rotation must not reach other tests' servers
 		"AUTH_SMTP_HOST":                            smtp.Host,
 		"AUTH_SMTP_PORT":                            smtp.PortString(),
@@ -347,7 +359,7 @@ func TestRoutesBehaveAsDeclared(t *testing.T) {
 		"HASURA_GRAPHQL_ADMIN_SECRET":               opsAdminSecret,
 		"AUTH_WEBHOOK_KEY":                          walkWebhookKey,
 		"AUTH_METRICS_TOKEN":                        walkMetricsToken,
-	})
+	}))
 	for _, rt := range handlers.Routes() {
 		k := routeKey(rt.Method, rt.Path)
 		example, ok := routeExamples[k]
@@ -361,7 +373,7 @@ func TestRoutesBehaveAsDeclared(t *testing.T) {
 
 			before := w.profile(c.subject)
 			w.e.srv.Mailer.Close() // the setup's mails are out
-			sent := len(smtp.Messages())
+			sent, texts := len(smtp.Messages()), w.sms.sent()
 			r := w.e.do(c.method, c.path, c.body, c.headers...)
 			w.e.srv.Mailer.Close()
 			require.Less(t, r.Status, 400, "the example must succeed: %s", r.Body)
@@ -369,6 +381,9 @@ func TestRoutesBehaveAsDeclared(t *testing.T) {
 			if len(smtp.Messages()) > sent {
 				require.True(t, rt.Rate&(rl.Email|rl.VerificationEmail) != 0,
 					"%s sent mail: its Rate needs ratelimit.Email (or VerificationEmail for verification links)", k)
+			}
+			if w.sms.sent() > texts {
+				require.True(t, rt.Rate.Has(rl.SMS), "%s sent a text message: its Rate needs ratelimit.SMS", k)
 			}
 			require.Equal(t, rt.Session, sessionForm(t, r), "%s: the session it answers is not in the form its row declares", k)
 			if c.subject != "" && w.profile(c.subject) != before {

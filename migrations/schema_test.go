@@ -23,6 +23,9 @@ var ourAdditions = []string{
 	"table auth.user_email_otp_state",
 	"table auth.webauthn_challenges",
 	"table auth.webauthn_key_details",
+	// Sign-in by SMS: wrong-code counts, and numbers hasura-auth stored as typed found by their E.164 form.
+	"table auth.user_sms_otp_state",
+	"index auth.users.users_phone_number_e164_idx",
 	// A user's security keys are listed by user.
 	"index auth.user_security_keys.user_security_keys_user_id_idx",
 	// Refresh rotation and PAT sessions on auth.refresh_tokens.

@@ -48,7 +48,7 @@ const (
 	// VerificationEmail: mails a verification link only when sign-ups must
 	// verify their address (Rules.SignUpSendsEmail); counted as Email then.
 	VerificationEmail
-	// SMS: sends a text message.
+	// SMS: sends a text message; counted per IP and per target number.
 	SMS
 	// BruteForce: the caller guesses a secret (password, code, ticket);
 	// counted per IP and per target address.
@@ -62,13 +62,13 @@ func (c Class) Has(x Class) bool { return c&x == x }
 
 // Targeted reports whether requests of c are also counted per target
 // address, so the caller should fill Request.Target.
-func (c Class) Targeted() bool { return c&(Email|VerificationEmail|BruteForce) != 0 }
+func (c Class) Targeted() bool { return c&(Email|VerificationEmail|SMS|BruteForce) != 0 }
 
 // Request is what a limit decision looks at.
 type Request struct {
 	Class  Class
 	IP     netip.Addr // the client, as AUTH_TRUSTED_PROXIES resolves it
-	Target string     // the email the request is about, "" when none
+	Target string     // the email or phone number (E.164) the request is about, "" when none
 }
 
 // Denied says which limit refused a request and when to retry.
@@ -104,6 +104,10 @@ func (l *Limiter) Check(ctx context.Context, req Request) (*Denied, error) {
 	}
 	if req.Class.Has(SMS) {
 		takes = append(takes, take{l.rules.SMS, ip})
+		if target != "" {
+			// one number cannot be flooded with texts from many IPs
+			takes = append(takes, take{l.rules.SMS, target})
+		}
 	}
 	if req.Class.Has(BruteForce) {
 		takes = append(takes, take{l.rules.BruteForce, ip})
@@ -145,7 +149,7 @@ func ipKey(a netip.Addr) string {
 	return "ip:" + a.String()
 }
 
-// targetKey names an email's bucket by a hash: Redis never holds addresses.
+// targetKey names an email's or number's bucket by a hash: Redis never holds addresses.
 func targetKey(email string) string {
 	sum := sha256.Sum256([]byte(strings.ToLower(strings.TrimSpace(email))))
 	return "to:" + hex.EncodeToString(sum[:16])

@@ -244,6 +244,19 @@ func TestLimiterRules(t *testing.T) {
 	d, _ = l.Check(context.Background(), Request{Class: BruteForce, IP: netip.MustParseAddr("203.0.113.99"), Target: "other@example.com"})
 	require.Nil(t, d)
 
+	// Per target number: other IPs cannot keep texting one phone.
+	l = New(NewMemory(), rules, clock)
+	for i := range 2 {
+		d, err := l.Check(context.Background(), Request{Class: SMS, IP: netip.AddrFrom4([4]byte{203, 0, 113, byte(i)}), Target: "+64211234567"})
+		require.NoError(t, err)
+		require.Nil(t, d)
+	}
+	d, _ = l.Check(context.Background(), Request{Class: SMS, IP: netip.MustParseAddr("203.0.113.99"), Target: "+64211234567"})
+	require.NotNil(t, d, "the number's bucket is shared by every IP")
+	require.Equal(t, "sms", d.Rule)
+	d, _ = l.Check(context.Background(), Request{Class: SMS, IP: netip.MustParseAddr("203.0.113.99"), Target: "+64211234568"})
+	require.Nil(t, d)
+
 	// An IPv6 client is its /64.
 	l = New(NewMemory(), rules, clock)
 	for i := range 3 {

@@ -25,6 +25,7 @@ import (
 	"github.com/hasura-auth-go/auth/models"
 	"github.com/hasura-auth-go/auth/ratelimit"
 	"github.com/hasura-auth-go/auth/session"
+	"github.com/hasura-auth-go/auth/smsauth"
 	"github.com/hasura-auth-go/auth/token"
 )
 
@@ -179,6 +180,11 @@ func New(ctx context.Context, cfg *config.Config, db *gorm.DB, o Options) (*Serv
 	if err != nil {
 		return nil, err
 	}
+	smsSignIn, err := smsauth.New(smsauth.Options{DB: db, Config: cfg, Accounts: accounts, Sessions: sessions, Audit: recorder,
+		Now: o.Now, Log: o.Log})
+	if err != nil {
+		return nil, err
+	}
 	jan := janitor.New(janitor.Options{
 		DB: db, Now: o.Now, Log: o.Log, BatchSize: cfg.Operators.JanitorBatchSize,
 		Interval: cfg.Operators.JanitorInterval, Retention: cfg.Operators.AuditLogRetention,
@@ -189,7 +195,7 @@ func New(ctx context.Context, cfg *config.Config, db *gorm.DB, o Options) (*Serv
 		return nil, err
 	}
 	router, err := handlers.NewRouter(handlers.Options{
-		Config: cfg, DB: db, Accounts: accounts, Sessions: sessions, Tokens: tokens, Log: o.Log,
+		Config: cfg, DB: db, Accounts: accounts, SMS: smsSignIn, Sessions: sessions, Tokens: tokens, Log: o.Log,
 		Audit: recorder, Janitor: jan, Metrics: m, Limiter: limiter,
 	})
 	if err != nil {

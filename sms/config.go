@@ -27,53 +27,50 @@ const (
 	DefaultModicaAPIURL    = "https://api.modicagroup.com"
 )
 
-// Config is the SMS sign-in's configuration. The env tag is the variable
-// each field is read from: hasura-auth's AUTH_SMS_* names where it has one,
-// ours (marked "ours") where it does not, and two shared settings the
-// package needs (AUTH_SERVER_URL, AUTH_EMAIL_TEMPLATES_PATH,
-// AUTH_LOCALE_DEFAULT). DefaultConfig gives the defaults.
+// Config is the SMS sign-in's configuration, and the declaration of its
+// variables: package config derives the SMS section of the configuration
+// (parsing, .env.example, docs/configuration.md) from these tags, so a field
+// added here is a variable there. Tags:
+//
+//   - env: the variable; ",ours" marks one hasura-auth does not have. The
+//     four that are not AUTH_SMS_* (AUTH_BCRYPT_COST, AUTH_SERVER_URL,
+//     AUTH_EMAIL_TEMPLATES_PATH, AUTH_LOCALE_DEFAULT) are declared with the
+//     rest of the server's settings and copied in.
+//   - doc: its line in the reference.
+//   - oneof: the values accepted (lower case).
+//
+// Durations are read as seconds (or Go durations such as 5m). DefaultConfig
+// gives the defaults.
 type Config struct {
-	// Enabled turns the two SMS routes on. Default false.
-	Enabled bool `env:"AUTH_SMS_PASSWORDLESS_ENABLED"`
-	// Provider: twilio (default, as hasura-auth), modica, or log ("dev" is
-	// accepted as hasura-auth's name for it).
-	Provider string `env:"AUTH_SMS_PROVIDER"`
+	Enabled  bool   `env:"AUTH_SMS_PASSWORDLESS_ENABLED" doc:"true: POST /signin/passwordless/sms sends sign-in codes by SMS (docs/sms.md)."`
+	Provider string `env:"AUTH_SMS_PROVIDER" oneof:"twilio,modica,log,dev" doc:"twilio, modica, or log (dev is hasura-auth's name for it): log writes codes to the log instead of sending them, and is refused unless AUTH_SERVER_URL is a loopback address."`
 
-	TwilioAccountSID string `env:"AUTH_SMS_TWILIO_ACCOUNT_SID"`
-	TwilioAuthToken  string `env:"AUTH_SMS_TWILIO_AUTH_TOKEN" json:"-"`
+	TwilioAccountSID string `env:"AUTH_SMS_TWILIO_ACCOUNT_SID" doc:"Twilio account SID (AC…)."`
+	TwilioAuthToken  string `env:"AUTH_SMS_TWILIO_AUTH_TOKEN" json:"-" doc:"Twilio auth token."`
 	// TwilioMessagingServiceID picks the Twilio API: a Verify service SID
 	// (VA…) sends through Twilio Verify, which makes and checks the code; a
 	// Messaging Service SID (MG…) goes in MessagingServiceSid; anything else
 	// (a phone number, a short code, an alphanumeric sender ID) goes in From.
-	TwilioMessagingServiceID string `env:"AUTH_SMS_TWILIO_MESSAGING_SERVICE_ID"`
-	// TwilioAPIURL is the Messages API base (ours). Default https://api.twilio.com.
-	TwilioAPIURL string `env:"AUTH_SMS_TWILIO_API_URL"`
-	// TwilioVerifyURL is the Verify API base (ours). Default https://verify.twilio.com.
-	TwilioVerifyURL string `env:"AUTH_SMS_TWILIO_VERIFY_URL"`
+	TwilioMessagingServiceID string `env:"AUTH_SMS_TWILIO_MESSAGING_SERVICE_ID" doc:"A Messaging Service SID (MG…), a sender (phone number, short code, alphanumeric ID), or a Verify service SID (VA…): then Twilio Verify makes, sends and checks the codes."`
+	TwilioAPIURL             string `env:"AUTH_SMS_TWILIO_API_URL,ours" doc:"Base URL of Twilio's Messages API."`
+	TwilioVerifyURL          string `env:"AUTH_SMS_TWILIO_VERIFY_URL,ours" doc:"Base URL of Twilio's Verify API."`
 
-	ModicaUsername string `env:"AUTH_SMS_MODICA_USERNAME"`
-	ModicaPassword string `env:"AUTH_SMS_MODICA_PASSWORD" json:"-"`
-	// ModicaAPIURL is the Mobile Gateway base (ours). Default
-	// https://api.modicagroup.com; the path /rest/sms/v2/messages is added.
-	ModicaAPIURL string `env:"AUTH_SMS_MODICA_API_URL"`
+	ModicaUsername string `env:"AUTH_SMS_MODICA_USERNAME" doc:"Modica Mobile Gateway application name."`
+	ModicaPassword string `env:"AUTH_SMS_MODICA_PASSWORD" json:"-" doc:"Modica Mobile Gateway password."`
+	// ModicaAPIURL: the path /rest/sms/v2/messages is added.
+	ModicaAPIURL string `env:"AUTH_SMS_MODICA_API_URL,ours" doc:"Base URL of Modica's Mobile Gateway (regional gateways have their own)."`
 
-	// CodeLength is the number of digits of our codes (ours), 6 to 10.
-	// Default 6, hasura-auth's fixed length. Twilio Verify sets its own.
-	CodeLength int `env:"AUTH_SMS_OTP_LENGTH"`
-	// CodeTTL is how long our codes work (ours, seconds in the variable).
-	// Default 5 minutes, hasura-auth's fixed lifetime. With Twilio Verify
-	// the lifetime is Twilio's, 10 minutes, whatever this says.
-	CodeTTL time.Duration `env:"AUTH_SMS_OTP_EXPIRES_IN"`
-	// MaxAttempts is how many wrong codes one code survives (ours); the
-	// last one locks it and a new code must be asked for. Default 5.
-	MaxAttempts int `env:"AUTH_SMS_OTP_MAX_ATTEMPTS"`
-	// Timeout bounds each call to the provider (ours). Default 10 seconds.
-	Timeout time.Duration `env:"AUTH_SMS_PROVIDER_TIMEOUT"`
-	// BcryptCost hashes our codes. Default 10, as passwords.
+	// CodeLength: Twilio Verify sets its own.
+	CodeLength int `env:"AUTH_SMS_OTP_LENGTH,ours" doc:"Digits of a sign-in code, 6 to 10 (Twilio Verify: as its service is set up)."`
+	// CodeTTL: with Twilio Verify the lifetime is Twilio's, 10 minutes.
+	CodeTTL time.Duration `env:"AUTH_SMS_OTP_EXPIRES_IN,ours" doc:"Seconds a code works, 60 to 3600 (Twilio Verify: 10 minutes, Twilio's)."`
+	// MaxAttempts: the last wrong code locks the code; a new one must be asked for.
+	MaxAttempts int           `env:"AUTH_SMS_OTP_MAX_ATTEMPTS,ours" doc:"Wrong codes one code survives, 1 to 20; then a new code must be asked for."`
+	Timeout     time.Duration `env:"AUTH_SMS_PROVIDER_TIMEOUT,ours" doc:"Seconds each call to the SMS provider may take."`
+
+	// Shared with the rest of the server.
 	BcryptCost int `env:"AUTH_BCRYPT_COST"`
-
-	// ServerURL is this server's public URL; the log provider is refused
-	// unless its host is a loopback address.
+	// ServerURL: the log provider is refused unless its host is a loopback address.
 	ServerURL string `env:"AUTH_SERVER_URL"`
 	// TemplatesPath may hold <locale>/signin-passwordless-sms/body.txt
 	// overrides, where hasura-auth reads its SMS templates.

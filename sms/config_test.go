@@ -46,7 +46,7 @@ func TestConfigFieldsNameTheirVariables(t *testing.T) {
 	typ := reflect.TypeOf(sms.Config{})
 	for i := 0; i < typ.NumField(); i++ {
 		f := typ.Field(i)
-		name := f.Tag.Get("env")
+		name, _, _ := strings.Cut(f.Tag.Get("env"), ",")
 		require.True(t, strings.HasPrefix(name, "AUTH_"), "field %s has no env tag", f.Name)
 		require.False(t, seen[name], "%s tagged twice", name)
 		seen[name] = true

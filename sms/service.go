@@ -1,9 +1,10 @@
 // Package sms is the SMS side of passwordless sign-in: one-time codes
 // (made, hashed, checked, expired, locked after too many wrong tries) and
 // the providers that deliver them: Twilio's Messages API, Twilio Verify,
-// Modica, and a log provider for development. The sign-in flow owns the
-// database; it calls Send and Check inside its transaction and writes what
-// they return to auth.users, in hasura-auth's columns and forms.
+// Modica, and a log provider for development. The sign-in flow (smsauth)
+// owns the database: it writes what Send returns once the text is out, and
+// what Check decides in the transaction holding the user row (Twilio Verify
+// excepted: ChecksRemotely), to auth.users in hasura-auth's columns and forms.
 package sms
 
 import (
@@ -89,6 +90,11 @@ func New(cfg Config, log *slog.Logger, now func() time.Time) (*Service, error) {
 // Provider names the provider in use: twilio, twilio-verify, modica or log.
 func (s *Service) Provider() string { return s.provider }
 
+// ChecksRemotely reports whether Check asks the provider (Twilio Verify):
+// then the flow calls it outside its transaction, since the provider counts
+// the attempts itself, and no row lock is held across a network call.
+func (s *Service) ChecksRemotely() bool { return s.verify != nil }
+
 // MaxAttempts is how many wrong codes a code survives.
 func (s *Service) MaxAttempts() int { return s.maxAttempts }
 
@@ -134,6 +140,9 @@ func (s *Service) Check(ctx context.Context, to phone.Number, code string, st St
 	live := st.live(s.now(), s.maxAttempts)
 	if s.verify != nil {
 		if !live {
+			// Asked all the same, answer ignored, so that a number with no
+			// code does not answer faster than one with a code.
+			_, _ = s.verify.Check(ctx, to, code)
 			return NoCode, nil
 		}
 		res, err := s.verify.Check(ctx, to, code)
