@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"time"
 )
 
 // GravatarConfig is hasura-auth's AUTH_GRAVATAR_*: the avatarUrl of users
@@ -60,15 +59,6 @@ type SMSConfig struct {
 	TwilioMessagingServiceID string
 	ModicaUsername           string
 	ModicaPassword           string `json:"-"`
-}
-
-// WebAuthnConfig is hasura-auth's AUTH_WEBAUTHN_*.
-type WebAuthnConfig struct {
-	Enabled            bool
-	RPName             string
-	RPID               string
-	RPOrigins          []string
-	AttestationTimeout time.Duration
 }
 
 // validateCompat checks the variables added for hasura-auth parity, and

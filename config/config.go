@@ -16,6 +16,7 @@ import (
 	"github.com/hasura-auth-go/auth/claims"
 	"github.com/hasura-auth-go/auth/hasura"
 	"github.com/hasura-auth-go/auth/secretbox"
+	"github.com/hasura-auth-go/auth/webauthn"
 	"github.com/spf13/viper"
 )
 
@@ -106,7 +107,7 @@ type Config struct {
 	// (vars_signin.go): enabling one stops the start.
 	Providers ProvidersConfig
 	SMS       SMSConfig
-	WebAuthn  WebAuthnConfig
+	WebAuthn  webauthn.Config // AUTH_WEBAUTHN_*, served (package webauthn); its ClientURL is AUTH_CLIENT_URL
 
 	// Warnings are things Load noticed that do not stop the start (an unknown
 	// AUTH_* variable, a templates path that is missing); the server logs them.
@@ -214,6 +215,7 @@ func (c *Config) derive(given map[string]string, p parser) {
 		c.Warnings = append(c.Warnings, "POSTGRES_CONNECTION and HASURA_GRAPHQL_DATABASE_URL differ: the server uses POSTGRES_CONNECTION, as hasura-auth does")
 	}
 	c.DefaultAllowedRoles = withRole(c.DefaultAllowedRoles, c.DefaultRole)
+	c.WebAuthn.ClientURL = c.ClientURL // the default RP ID and an origin always allowed
 	if c.ServerURL == "" {
 		// nhost's meaning: the public URL of the API, prefix included.
 		c.ServerURL = fmt.Sprintf("http://localhost:%d", c.Port)
@@ -393,6 +395,9 @@ func (c *Config) validate(skip map[string]bool) error {
 		if err := c.CustomClaims().Validate(); err != nil {
 			errs = append(errs, err) // each line already names its variable
 		}
+	}
+	if err := c.WebAuthn.Validate(); err != nil {
+		errs = append(errs, err) // each line names its variable
 	}
 	return errors.Join(errs...)
 }
