@@ -178,7 +178,7 @@ func (s *Service) SignUpEmailPassword(ctx context.Context, email, password strin
 	if err != nil {
 		return nil, apierr.Internal(fmt.Errorf("hash password: %w", err))
 	}
-	nu, err := s.newUser(email, p)
+	nu, err := s.prepareUser(email, p)
 	if err != nil {
 		return nil, err
 	}

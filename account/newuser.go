@@ -63,10 +63,10 @@ type pendingUser struct {
 	storedTicket string
 }
 
-// newUser is the row of a user signing up with email and the checked
+// prepareUser is the row of a user signing up with email and the checked
 // profile p, with the verification ticket when one is due (then a mailer
 // must be configured: refused now, before anything is written).
-func (s *Service) newUser(email string, p *profile) (*pendingUser, error) {
+func (s *Service) prepareUser(email string, p *profile) (*pendingUser, error) {
 	u := &models.User{
 		Email:       &email,
 		Disabled:    s.cfg.DisableNewUsers,

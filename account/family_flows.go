@@ -87,7 +87,7 @@ func (s *Service) SignUpWithCredential(ctx context.Context, prove func(tx *gorm.
 		if err != nil {
 			return nil, nil, err
 		}
-		nu, err := s.newUser(cs.Email, p)
+		nu, err := s.prepareUser(cs.Email, p)
 		if err != nil {
 			return nil, nil, err
 		}
