@@ -67,6 +67,7 @@ func TestEnvExampleHoldsTheDefaults(t *testing.T) {
 	defaults, err := config.Load("", nil)
 	require.NoError(t, err)
 	example.ClientURL, example.HasuraGraphQLURL = defaults.ClientURL, defaults.HasuraGraphQLURL
+	example.WebAuthn.ClientURL = defaults.WebAuthn.ClientURL // AUTH_CLIENT_URL's copy
 	require.Equal(t, defaults, example, ".env.example must show each variable's default value")
 }
 

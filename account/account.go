@@ -167,87 +167,24 @@ func (s *Service) resolve(o *SignUpOptions, fallbackDisplayName string) (p *prof
 // SignUpEmailPassword creates a user. The session is nil when the user must
 // verify their email first or new users start disabled.
 func (s *Service) SignUpEmailPassword(ctx context.Context, email, password string, o *SignUpOptions) (*session.Issued, error) {
-	if s.cfg.DisableSignup {
-		return nil, apierr.New(apierr.SignupDisabled)
-	}
-	if err := validateEmailFormat(email); err != nil {
+	p, err := s.checkSignUp(email, o)
+	if err != nil {
 		return nil, err
 	}
 	if err := s.checkNewPassword(ctx, password); err != nil {
 		return nil, err
 	}
-	p, err := s.resolve(o, email)
-	if err != nil {
-		return nil, err
-	}
-	if !s.emailAllowed(email) {
-		return nil, apierr.New(apierr.InvalidEmailPassword)
-	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), s.cfg.BcryptCost)
 	if err != nil {
 		return nil, apierr.Internal(fmt.Errorf("hash password: %w", err))
 	}
-	hashStr := string(hash)
-	u := &models.User{
-		Email:        &email,
-		PasswordHash: &hashStr,
-		Disabled:     s.cfg.DisableNewUsers,
-		AvatarURL:    s.avatarURL(email),
-		DisplayName:  p.displayName,
-		Locale:       p.locale,
-		DefaultRole:  p.defaultRole,
-		Metadata:     p.metadata,
-	}
-	// The verification ticket is written with the user; the mail leaves
-	// after the commit (an SMTP exchange must not hold a transaction open).
-	// If it cannot be sent, the user is removed again: the failed sign-up
-	// leaves nothing, and the same sign-up can simply be retried.
-	var (
-		verify       *ticketMail
-		storedTicket string
-	)
-	if s.cfg.EmailVerifiedRequired && !s.cfg.DisableNewUsers {
-		if err := s.requireMailer(); err != nil {
-			return nil, err
-		}
-		raw, stored := newTicket(kindVerifyEmail)
-		storedTicket = stored
-		u.Ticket, u.TicketExpiresAt = &stored, s.now().Add(kindVerifyEmail.ttl)
-		verify = &ticketMail{kind: kindVerifyEmail, ticket: raw, to: email, locale: p.locale,
-			redirectTo: p.redirectTo, displayName: p.displayName, email: email}
-	}
-	if !u.Disabled && !s.cfg.EmailVerifiedRequired {
-		// Signed in at once: last seen now, written with the row, so that
-		// Start need not update the new row (and announce it, migration 0009).
-		now := s.now()
-		u.LastSeen = &now
-	}
-	var issued *session.Issued
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := models.CreateUser(tx, u, p.roles); err != nil {
-			if errors.Is(err, gorm.ErrDuplicatedKey) {
-				return apierr.New(apierr.EmailAlreadyInUse)
-			}
-			return err
-		}
-		if u.Disabled || s.cfg.EmailVerifiedRequired {
-			return nil
-		}
-		issued, err = s.sessions.Start(tx, u, session.NotElevated)
-		return err
-	})
+	nu, err := s.prepareUser(email, p)
 	if err != nil {
 		return nil, err
 	}
-	if verify != nil {
-		if err := s.sendTicketMail(ctx, u.ID, verify); err != nil {
-			if derr := models.DeleteUnusedSignUp(s.db.WithContext(context.WithoutCancel(ctx)), u.ID, storedTicket); derr != nil {
-				s.log.Error("failed sign-up not undone", "user_id", u.ID, "error", derr.Error())
-			}
-			return nil, err
-		}
-	}
-	return issued, nil
+	hashStr := string(hash)
+	nu.user.PasswordHash = &hashStr
+	return s.signUp(ctx, func(*gorm.DB) (*pendingUser, func(*gorm.DB) error, error) { return nu, nil, nil })
 }
 
 // SignInEmailPassword checks the password with the same bcrypt work whether

@@ -14,6 +14,7 @@ import (
 	"github.com/hasura-auth-go/auth/models"
 	"github.com/hasura-auth-go/auth/session"
 	"github.com/hasura-auth-go/auth/token"
+	"github.com/hasura-auth-go/auth/webauthn"
 )
 
 // Elevation. An access token carries x-hasura-auth-elevated = the user's id
@@ -25,9 +26,10 @@ import (
 // phished password cannot mint a PAT.
 //
 // AUTH_REQUIRE_ELEVATED_CLAIM decides who must be elevated for a sensitive
-// action (CheckElevated): nobody (disabled), users with TOTP active
-// (recommended; nhost asks it of users with security keys), or everyone
-// (required). The claim counts for elevationMaxAge after the token's iat
+// action (CheckElevated): nobody (disabled), users with a second factor,
+// TOTP active or a security key (recommended; nhost asks it of users with
+// security keys), or everyone (required). A security key (/elevate/webauthn)
+// elevates whatever else the user has. The claim counts for elevationMaxAge after the token's iat
 // even when access tokens are configured to live longer.
 const elevationMaxAge = 15 * time.Minute
 
@@ -102,20 +104,36 @@ func (s *Service) ElevateTOTP(ctx context.Context, userID uuid.UUID, code string
 // by the holder of caller: 403 elevated-claim-required when the mode asks for
 // elevation and the token lacks a recent one.
 func (s *Service) CheckElevated(ctx context.Context, caller *token.Verified) error {
-	switch s.cfg.RequireElevatedClaim {
-	case config.ElevatedDisabled:
+	return s.checkElevated(ctx, caller, s.cfg.RequireElevatedClaim)
+}
+
+// CheckElevatedToAddKey is CheckElevated for adding a security key: under
+// required, a user with no second factor yet adds their first key as under
+// recommended, without elevation. hasura-auth allows it so, its users having
+// no other way to elevate; nhost clients rely on it.
+func (s *Service) CheckElevatedToAddKey(ctx context.Context, caller *token.Verified) error {
+	mode := s.cfg.RequireElevatedClaim
+	if mode == config.ElevatedRequired {
+		mode = config.ElevatedRecommended
+	}
+	return s.checkElevated(ctx, caller, mode)
+}
+
+func (s *Service) checkElevated(ctx context.Context, caller *token.Verified, mode string) error {
+	if mode == config.ElevatedDisabled || elevated(caller, s.now()) {
 		return nil
-	case config.ElevatedRecommended:
+	}
+	if mode == config.ElevatedRecommended {
 		u, err := s.User(ctx, caller.UserID)
 		if err != nil {
 			return err
 		}
 		if !totpActive(u) {
-			return nil
+			keys, err := webauthn.HasKeys(ctx, s.db, u.ID)
+			if err != nil || !keys {
+				return err
+			}
 		}
-	}
-	if elevated(caller, s.now()) {
-		return nil
 	}
 	return apierr.New(apierr.ElevatedClaimRequired)
 }

@@ -8,7 +8,11 @@ import (
 	"net/url"
 	"strings"
 
+	"gorm.io/gorm"
+
 	"github.com/hasura-auth-go/auth/apierr"
+	"github.com/hasura-auth-go/auth/models"
+	"github.com/hasura-auth-go/auth/session"
 )
 
 // PwnedChecker says whether a password is known to have leaked (package hibp).
@@ -48,4 +52,114 @@ func (s *Service) avatarURL(email string) string {
 	sum := md5.Sum([]byte(strings.ToLower(strings.TrimSpace(email)))) //nolint:gosec
 	q := url.Values{"d": {g.Default}, "r": {g.Rating}}
 	return "https://www.gravatar.com/avatar/" + hex.EncodeToString(sum[:]) + "?" + q.Encode()
+}
+
+// pendingUser is a user about to sign up: its row, its roles, and the
+// verification mail it is due once created.
+type pendingUser struct {
+	user         *models.User
+	roles        []string
+	verify       *ticketMail // nil: none due
+	storedTicket string
+}
+
+// prepareUser is the row of a user signing up with email and the checked
+// profile p, with the verification ticket when one is due (then a mailer
+// must be configured: refused now, before anything is written).
+func (s *Service) prepareUser(email string, p *profile) (*pendingUser, error) {
+	u := &models.User{
+		Email:       &email,
+		Disabled:    s.cfg.DisableNewUsers,
+		AvatarURL:   s.avatarURL(email),
+		DisplayName: p.displayName,
+		Locale:      p.locale,
+		DefaultRole: p.defaultRole,
+		Metadata:    p.metadata,
+	}
+	nu := &pendingUser{user: u, roles: p.roles}
+	// The verification ticket is written with the user; the mail leaves
+	// after the commit (an SMTP exchange must not hold a transaction open).
+	if s.cfg.EmailVerifiedRequired && !s.cfg.DisableNewUsers {
+		if err := s.requireMailer(); err != nil {
+			return nil, err
+		}
+		raw, stored := newTicket(kindVerifyEmail)
+		nu.storedTicket = stored
+		u.Ticket, u.TicketExpiresAt = &stored, s.now().Add(kindVerifyEmail.ttl)
+		nu.verify = &ticketMail{kind: kindVerifyEmail, ticket: raw, to: email, locale: p.locale,
+			redirectTo: p.redirectTo, displayName: p.displayName, email: email}
+	}
+	if !u.Disabled && !s.cfg.EmailVerifiedRequired {
+		// Signed in at once: last seen now, written with the row, so that
+		// Start need not update the new row (and announce it, migration 0009).
+		now := s.now()
+		u.LastSeen = &now
+	}
+	return nu, nil
+}
+
+// signUp creates, in one transaction, the user build returns (build may
+// write first, and returns what to attach to the new row), then mails the
+// verification link, undoing the sign-up when it cannot be sent.
+func (s *Service) signUp(ctx context.Context, build func(tx *gorm.DB) (*pendingUser, func(*gorm.DB) error, error)) (*session.Issued, error) {
+	var (
+		issued *session.Issued
+		nu     *pendingUser
+	)
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var (
+			attach func(*gorm.DB) error
+			err    error
+		)
+		if nu, attach, err = build(tx); err != nil {
+			return err
+		}
+		issued, err = s.createUser(tx, nu, attach)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.mailNewUser(ctx, nu); err != nil {
+		return nil, err
+	}
+	return issued, nil
+}
+
+// createUser inserts nu in tx, runs attach (nil: nothing) on the new row,
+// and starts its session, unless the email must be verified first or new
+// users start disabled (nil session). A taken email is email-already-in-use.
+func (s *Service) createUser(tx *gorm.DB, nu *pendingUser, attach func(tx *gorm.DB) error) (*session.Issued, error) {
+	if err := models.CreateUser(tx, nu.user, nu.roles); err != nil {
+		if errors.Is(err, gorm.ErrDuplicatedKey) {
+			return nil, apierr.New(apierr.EmailAlreadyInUse)
+		}
+		return nil, err
+	}
+	if attach != nil {
+		if err := attach(tx); err != nil {
+			return nil, err
+		}
+	}
+	if nu.user.Disabled || s.cfg.EmailVerifiedRequired {
+		return nil, nil
+	}
+	return s.sessions.Start(tx, nu.user, session.NotElevated)
+}
+
+// mailNewUser sends the verification mail of a committed sign-up. If it
+// cannot be sent, the user is removed again (with what attach stored): the
+// failed sign-up leaves nothing, and the same sign-up can simply be retried.
+func (s *Service) mailNewUser(ctx context.Context, nu *pendingUser) error {
+	if nu.verify == nil {
+		return nil
+	}
+	err := s.sendTicketMail(ctx, nu.user.ID, nu.verify)
+	if err == nil {
+		return nil
+	}
+	if derr := models.DeleteUnusedSignUp(s.db.WithContext(context.WithoutCancel(ctx)), nu.user.ID, nu.storedTicket); derr != nil {
+		s.log.Error("failed sign-up not undone", "user_id", nu.user.ID, "error", derr.Error())
+	}
+	return err
 }

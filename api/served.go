@@ -14,8 +14,8 @@ import (
 
 // Ours holds the operations this server adds to nhost's (admin API,
 // signing keys, PAT listing and revocation, elevation by password or
-// TOTP, the purge, metrics, this document) in the contract's style, with
-// the components they need beyond nhost's.
+// TOTP, security key management, the purge, metrics, this document) in
+// the contract's style, with the components they need beyond nhost's.
 //
 //go:embed openapi-ours.yaml
 var Ours []byte

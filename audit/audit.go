@@ -44,8 +44,8 @@ type Type string
 
 // Event types. Add new ones here so operators find them in one list.
 const (
-	SignUp           Type = "sign-up"             // detail: method (email-password | anonymous)
-	SignIn           Type = "sign-in"             // detail: method (email-password | totp | pat)
+	SignUp           Type = "sign-up"             // detail: method (email-password | anonymous | webauthn)
+	SignIn           Type = "sign-in"             // detail: method (email-password | totp | pat | webauthn)
 	SignInFailed     Type = "sign-in-failed"      // detail: method, reason (error code); email when given
 	SignUpFailed     Type = "sign-up-failed"      // refused after checks (e.g. email-already-in-use); detail: method, reason
 	RefreshReuse     Type = "refresh-token-reuse" // a rotated token was replayed; detail: refreshTokenId
@@ -64,6 +64,15 @@ const (
 	AdminUserDeleted Type = "admin.user-deleted" // detail: email
 	AdminSignOutAll  Type = "admin.sign-out-all" // every session of the user, by an operator
 	AdminKeysRotated Type = "admin.keys-rotated" // detail: kid, algorithm
+
+	// Security keys and passkeys (package passkeys). Sign-ups, sign-ins and
+	// their failures use the types above with method webauthn.
+	SecurityKeyAdded   Type = "security-key-added"   // detail: keyId
+	SecurityKeyRenamed Type = "security-key-renamed" // detail: keyId
+	SecurityKeyRemoved Type = "security-key-removed" // detail: keyId
+	// A key's signature counter did not grow: it may have been cloned.
+	// detail: keyId, stored, presented, ceremony (sign-in | elevate).
+	SecurityKeyCounterRegression Type = "security-key-counter-regression"
 )
 
 // Actor says who acted. The default is the user the event is about (or an

@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"time"
 )
 
 // GravatarConfig is hasura-auth's AUTH_GRAVATAR_*: the avatarUrl of users
@@ -49,15 +48,6 @@ func (p *ProvidersConfig) ByID() map[string]*ProviderConfig {
 		"google": &p.Google, "linkedin": &p.LinkedIn, "spotify": &p.Spotify, "strava": &p.Strava,
 		"twitch": &p.Twitch, "twitter": &p.Twitter, "windowslive": &p.WindowsLive, "workos": &p.WorkOS,
 	}
-}
-
-// WebAuthnConfig is hasura-auth's AUTH_WEBAUTHN_*.
-type WebAuthnConfig struct {
-	Enabled            bool
-	RPName             string
-	RPID               string
-	RPOrigins          []string
-	AttestationTimeout time.Duration
 }
 
 // validateCompat checks the variables added for hasura-auth parity, and

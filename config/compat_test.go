@@ -105,7 +105,7 @@ func TestGatesStopTheStart(t *testing.T) {
 			}
 		})
 	}
-	require.Equal(t, 16+2+1+1, gates, "16 providers, 2 ID-token audiences, WebAuthn, AUTH_ENABLE_CHANGE_ENV")
+	require.Equal(t, 16+2+1, gates, "16 providers, 2 ID-token audiences, AUTH_ENABLE_CHANGE_ENV")
 
 	inert := map[string]string{
 		"AUTH_PROVIDER_GITHUB_CLIENT_ID": "id", "AUTH_PROVIDER_GITHUB_CLIENT_SECRET": "secret", "AUTH_PROVIDER_GITHUB_SCOPE": "user:email,read:org",

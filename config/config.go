@@ -17,6 +17,7 @@ import (
 	"github.com/hasura-auth-go/auth/hasura"
 	"github.com/hasura-auth-go/auth/secretbox"
 	"github.com/hasura-auth-go/auth/sms"
+	"github.com/hasura-auth-go/auth/webauthn"
 	"github.com/spf13/viper"
 )
 
@@ -103,10 +104,10 @@ type Config struct {
 	TurnstileSecret     string `json:"-"` // AUTH_TURNSTILE_SECRET: Cloudflare Turnstile on sign-up routes
 	TurnstileVerifyURL  string // AUTH_TURNSTILE_VERIFY_URL: Turnstile's siteverify endpoint
 
-	// Sign-in methods declared for hasura-auth parity and not yet served
+	// OAuth providers, declared for hasura-auth parity and not yet served
 	// (vars_signin.go): enabling one stops the start.
 	Providers ProvidersConfig
-	WebAuthn  WebAuthnConfig
+	WebAuthn  webauthn.Config // AUTH_WEBAUTHN_*, served (package webauthn); its ClientURL is AUTH_CLIENT_URL
 
 	// SMS is the SMS sign-in's configuration; its variables are declared by
 	// its fields' tags (config/sms.go).
@@ -218,6 +219,7 @@ func (c *Config) derive(given map[string]string, p parser) {
 		c.Warnings = append(c.Warnings, "POSTGRES_CONNECTION and HASURA_GRAPHQL_DATABASE_URL differ: the server uses POSTGRES_CONNECTION, as hasura-auth does")
 	}
 	c.DefaultAllowedRoles = withRole(c.DefaultAllowedRoles, c.DefaultRole)
+	c.WebAuthn.ClientURL = c.ClientURL // the default RP ID and an origin always allowed
 	if c.ServerURL == "" {
 		// nhost's meaning: the public URL of the API, prefix included.
 		c.ServerURL = fmt.Sprintf("http://localhost:%d", c.Port)
@@ -401,6 +403,9 @@ func (c *Config) validate(skip map[string]bool) error {
 		if err := c.CustomClaims().Validate(); err != nil {
 			errs = append(errs, err) // each line already names its variable
 		}
+	}
+	if err := c.WebAuthn.Validate(); err != nil {
+		errs = append(errs, err) // each line names its variable
 	}
 	return errors.Join(errs...)
 }

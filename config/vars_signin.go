@@ -101,21 +101,20 @@ func signInSections() []Section {
 	for _, p := range providers() {
 		oauth = append(oauth, providerVars(p)...)
 	}
-	webauthn := "WebAuthn (security keys and passkeys)"
 	return []Section{
 		{Title: "OAuth providers (not available yet)", Intro: "hasura-auth's names and defaults, read and checked; AUTH_PROVIDER_<NAME>_ENABLED=true (or an ID-token audience) stops the start until this server signs in with that provider.", Vars: oauth},
 		smsSection(),
-		{Title: "WebAuthn (not available yet)", Intro: "AUTH_WEBAUTHN_ENABLED=true stops the start until this server serves WebAuthn.", Vars: []Var{
+		{Title: "WebAuthn (security keys and passkeys)", Intro: "Sign-up, sign-in, adding keys and elevation with security keys and passkeys (docs/webauthn.md). The RP ID and origins decide where credentials work: set them for your real domain before users register keys.", Vars: []Var{
 			v("AUTH_WEBAUTHN_ENABLED", "false", toBool(func(c *Config) *bool { return &c.WebAuthn.Enabled }),
-				"true: users may sign up, sign in and elevate with security keys.").pending(webauthn).gate(),
+				"true: users may sign up, sign in and elevate with security keys and passkeys."),
 			v("AUTH_WEBAUTHN_RP_NAME", "", toText(func(c *Config) *string { return &c.WebAuthn.RPName }),
-				"Relying party name shown by authenticators; default the relying party id.").pending(webauthn),
+				"Relying party name shown by authenticators; default the relying party id."),
 			v("AUTH_WEBAUTHN_RP_ID", "", toText(func(c *Config) *string { return &c.WebAuthn.RPID }),
-				"Relying party id; default AUTH_CLIENT_URL's host.").pending(webauthn),
+				"Relying party id: the domain keys are bound to, the host of every origin below or a parent domain of it (example.com for app.example.com); default AUTH_CLIENT_URL's host. Changing it orphans every key registered under the old one."),
 			v("AUTH_WEBAUTHN_RP_ORIGINS", "", toList(func(c *Config) *[]string { return &c.WebAuthn.RPOrigins }),
-				"Comma-separated origins allowed to register and sign in; AUTH_CLIENT_URL is always one.").pending(webauthn),
+				"Comma-separated origins (scheme://host[:port]) whose pages may run the ceremonies; AUTH_CLIENT_URL's origin is always one."),
 			v("AUTH_WEBAUTHN_ATTESTATION_TIMEOUT", "60000", toMilliseconds(func(c *Config) *time.Duration { return &c.WebAuthn.AttestationTimeout }),
-				"Time a client has to answer a challenge, milliseconds.").pending(webauthn),
+				"Time a client has to answer a challenge, milliseconds (1000 to 3600000)."),
 		}},
 	}
 }

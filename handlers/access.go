@@ -26,6 +26,10 @@ func (h *Handlers) accessChecks(a Access) []gin.HandlerFunc {
 		return []gin.HandlerFunc{h.requireBearer}
 	case Elevated:
 		return []gin.HandlerFunc{h.requireBearer, h.guard(func(c *gin.Context) error { return h.requireElevated(c, caller(c)) })}
+	case ElevatedToAddKey:
+		return []gin.HandlerFunc{h.requireBearer, h.guard(func(c *gin.Context) error {
+			return h.accounts.CheckElevatedToAddKey(c.Request.Context(), caller(c))
+		})}
 	case AdminSecret:
 		return []gin.HandlerFunc{h.guard(h.requireAdmin)}
 	case WebhookKey:

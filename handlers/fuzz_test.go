@@ -42,6 +42,10 @@ var publicFuzzRoutes = []fuzzRoute{
 	{"POST", "/v1/signin/otp/email/verify", ""},
 	{"POST", "/v1/signin/passwordless/sms", ""},
 	{"POST", "/v1/signin/passwordless/sms/otp", ""},
+	{"POST", "/v1/signup/webauthn", ""},
+	{"POST", "/v1/signup/webauthn/verify", ""},
+	{"POST", "/v1/signin/webauthn", ""},
+	{"POST", "/v1/signin/webauthn/verify", ""},
 }
 
 var bearerFuzzRoutes = []fuzzRoute{
@@ -54,6 +58,9 @@ var bearerFuzzRoutes = []fuzzRoute{
 	{"POST", "/v1/user/deanonymize", ""}, // with an anonymous user's token
 	{"POST", "/v1/user/email/change", ""},
 	{"POST", "/v1/user/password", ""},
+	{"POST", "/v1/user/webauthn/verify", ""},
+	{"POST", "/v1/elevate/webauthn/verify", ""},
+	{"PATCH", "/v1/user/webauthn/keys/:id", "/v1/user/webauthn/keys/{id}"},
 }
 
 var adminFuzzRoutes = []fuzzRoute{
@@ -68,6 +75,8 @@ var bodylessRoutes = []string{
 	"POST /v1/admin/users/:id/disable",
 	"POST /v1/admin/users/:id/enable",
 	"POST /v1/admin/users/:id/signout",
+	"POST /v1/user/webauthn/add",
+	"POST /v1/elevate/webauthn",
 }
 
 // genericSeeds go to every route in turn; routeSeeds to the route they fit.
@@ -106,6 +115,19 @@ var routeSeeds = map[string][]string{
 	},
 	"/v1/admin/users/:id/roles": {`{"defaultRole":"me","roles":["me","editor"]}`, `{"roles":[]}`, `{"roles":["a b"]}`},
 	"/v1/admin/keys/rotate":     {`{"algorithm":"ES999"}`, `{"algorithm":1}`},
+	"/v1/signup/webauthn":       {`{"email":"a@example.com","options":{"displayName":"A","locale":"fr","metadata":{"k":"v"}}}`},
+	"/v1/signup/webauthn/verify": {
+		`{"credential":{"id":"AAAA","rawId":"AAAA","type":"public-key","response":{"clientDataJSON":"e30","attestationObject":"oA"}},"options":{"locale":"fr"},"nickname":"Key"}`,
+	},
+	"/v1/signin/webauthn": {`{"email":"a@example.com"}`, `{}`},
+	"/v1/signin/webauthn/verify": {
+		`{"credential":{"id":"AAAA","rawId":"AAAA","type":"public-key","response":{"clientDataJSON":"e30","authenticatorData":"AA","signature":"AA","userHandle":"AA"}}}`,
+	},
+	"/v1/user/webauthn/verify": {
+		`{"credential":{"id":"AAAA","rawId":"AAAA","type":"public-key","response":{"clientDataJSON":"eyJ0eXBlIjoid2ViYXV0aG4uY3JlYXRlIn0","attestationObject":"oA"}},"nickname":"\u0007"}`,
+	},
+	"/v1/elevate/webauthn/verify": {`{"credential":{"type":"public-key","response":{}}}`},
+	"/v1/user/webauthn/keys/:id":  {`{"nickname":"Laptop"}`, `{"nickname":null}`},
 }
 
 func addSeeds(f *testing.F, routes []fuzzRoute) {
@@ -156,6 +178,7 @@ func fuzzEnv(f *testing.F, overrides map[string]string) *env {
 		"AUTH_OTP_EMAIL_ENABLED":          "true",
 		"AUTH_SMS_PASSWORDLESS_ENABLED":   "true",
 		"AUTH_SMS_PROVIDER":               "log",
+		"AUTH_WEBAUTHN_ENABLED":           "true",
 	}, overrides))
 }
 
@@ -193,8 +216,12 @@ func FuzzBearerBodies(f *testing.F) {
 				*access = e.signUp(email(t), nil).AccessToken
 			}
 		}
-		r := e.do(rt.method, rt.route, string(body), bearer(*access))
-		checkAnswer(t, rt.route, body, r)
+		path := rt.route
+		if rt.path != "" {
+			path = strings.ReplaceAll(rt.path, "{id}", "2c35b6f3-c4b9-48e3-978a-d4d0f1d42e24")
+		}
+		r := e.do(rt.method, path, string(body), bearer(*access))
+		checkAnswer(t, path, body, r)
 		changed := r.Status < 300 && slices.ContainsFunc([]string{"/signout", "/deanonymize", "/user/password"}, func(p string) bool {
 			return strings.HasSuffix(rt.route, p)
 		})

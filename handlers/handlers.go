@@ -23,6 +23,7 @@ import (
 	"github.com/hasura-auth-go/auth/janitor"
 	"github.com/hasura-auth-go/auth/logging"
 	"github.com/hasura-auth-go/auth/metrics"
+	"github.com/hasura-auth-go/auth/passkeys"
 	"github.com/hasura-auth-go/auth/ratelimit"
 	"github.com/hasura-auth-go/auth/session"
 	"github.com/hasura-auth-go/auth/smsauth"
@@ -40,6 +41,7 @@ type Handlers struct {
 	log      *slog.Logger
 	audit    *audit.Recorder
 	janitor  *janitor.Janitor
+	passkeys *passkeys.Flows // nil: AUTH_WEBAUTHN_ENABLED=false
 
 	limiter    *ratelimit.Limiter // nil: AUTH_RATE_LIMIT_ENABLE=false
 	pacer      *ratelimit.Pacer
@@ -62,6 +64,7 @@ type Options struct {
 	Log      *slog.Logger
 	Audit    *audit.Recorder    // PATs, admin key rotation, sign-in outcomes
 	Janitor  *janitor.Janitor   // for POST /sessions/purge-expired
+	Passkeys *passkeys.Flows    // the WebAuthn routes; nil: they answer disabled-endpoint
 	Limiter  *ratelimit.Limiter // nil: no rate limits
 	Metrics  *metrics.Metrics   // nil: no /metrics
 }
@@ -73,6 +76,7 @@ const requestIDKey = "request_id"
 // document it serves from the same table (openapi.go).
 func NewRouter(o Options) (*gin.Engine, error) {
 	h := &Handlers{cfg: o.Config, db: o.DB, accounts: o.Accounts, sms: o.SMS, sessions: o.Sessions, tokens: o.Tokens, log: o.Log, audit: o.Audit, janitor: o.Janitor}
+	h.passkeys = o.Passkeys
 	h.limiter, h.metrics = o.Limiter, o.Metrics
 	h.pacer, h.corsPolicy = ratelimit.NewPacer(pacingCeiling), newCORSPolicy(o.Config)
 	if o.Audit == nil || o.SMS == nil {

@@ -49,6 +49,10 @@ const (
 	ElevatedOptional
 	// Elevated: Bearer, and recently elevated when AUTH_REQUIRE_ELEVATED_CLAIM asks.
 	Elevated
+	// ElevatedToAddKey: Elevated as adding a security key asks: under
+	// required, a user with no second factor yet adds a first key without
+	// elevation, as in hasura-auth (account.CheckElevatedToAddKey).
+	ElevatedToAddKey
 	AdminSecret  // X-Hasura-Admin-Secret
 	WebhookKey   // X-Webhook-Key (AUTH_WEBHOOK_KEY) or the admin secret
 	MetricsToken // AUTH_METRICS_TOKEN as a Bearer token, when set
@@ -156,6 +160,27 @@ var routes = []Route{
 	{Method: "DELETE", Path: "/pat/:id", Handle: (*Handlers).revokePAT, Access: Bearer},
 	{Method: "POST", Path: "/signin/pat", Handle: (*Handlers).signInPAT,
 		Rate: rl.BruteForce, Users: KeepsUsers, Session: SessionInBody},
+
+	// Security keys and passkeys (webauthn.go); each answers 409
+	// disabled-endpoint unless AUTH_WEBAUTHN_ENABLED.
+	{Method: "POST", Path: "/signup/webauthn", Handle: withPasskeys((*Handlers).signUpWebAuthn),
+		Rate: rl.SignUp, Users: KeepsUsers, Captcha: true},
+	{Method: "POST", Path: "/signup/webauthn/verify", Handle: withPasskeys((*Handlers).signUpWebAuthnVerify),
+		Rate: rl.SignUp | rl.VerificationEmail | rl.BruteForce, Users: KeepsUsers, Session: SessionInBody},
+	{Method: "POST", Path: "/signin/webauthn", Handle: withPasskeys((*Handlers).signInWebAuthn),
+		Rate: rl.BruteForce, Users: KeepsUsers},
+	{Method: "POST", Path: "/signin/webauthn/verify", Handle: withPasskeys((*Handlers).signInWebAuthnVerify),
+		Rate: rl.BruteForce, Users: KeepsUsers, Session: SessionInBody},
+	{Method: "POST", Path: "/user/webauthn/add", Handle: withPasskeys((*Handlers).addSecurityKey), Access: ElevatedToAddKey, Users: KeepsUsers},
+	{Method: "POST", Path: "/user/webauthn/verify", Handle: withPasskeys((*Handlers).addSecurityKeyVerify), Access: ElevatedToAddKey,
+		Rate: rl.BruteForce, Users: KeepsUsers},
+	{Method: "POST", Path: "/elevate/webauthn", Handle: withPasskeys((*Handlers).elevateWebAuthn), Access: Bearer,
+		Rate: rl.BruteForce, Users: KeepsUsers},
+	{Method: "POST", Path: "/elevate/webauthn/verify", Handle: withPasskeys((*Handlers).elevateWebAuthnVerify), Access: Bearer,
+		Rate: rl.BruteForce, Users: KeepsUsers, Session: SessionInBody},
+	{Method: "GET", Path: "/user/webauthn/keys", Handle: withPasskeys((*Handlers).listSecurityKeys), Access: Bearer},
+	{Method: "PATCH", Path: "/user/webauthn/keys/:id", Handle: withPasskeys((*Handlers).renameSecurityKey), Access: Bearer, Users: KeepsUsers},
+	{Method: "DELETE", Path: "/user/webauthn/keys/:id", Handle: withPasskeys((*Handlers).removeSecurityKey), Access: Elevated, Users: KeepsUsers},
 
 	// Operators (admin.go, admin_users.go).
 	{Method: "GET", Path: "/admin/keys", Handle: (*Handlers).listKeys, Access: AdminSecret},

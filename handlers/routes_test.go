@@ -192,6 +192,19 @@ func userCall(path string, auth bool, body func(w *walker, u walkUser) any) func
 	}
 }
 
+// keyHolderCall is the example of a route a new user holding a security
+// key calls at path with body and their access token.
+func keyHolderCall(body any, path func(w *walker, u walkUser) string) func(*walker) call {
+	return func(w *walker) call {
+		u, _ := w.userWithKey()
+		return call{path: path(w, u), body: body, headers: []header{bearer(u.access)}, subject: u.id}
+	}
+}
+
+func firstKeyPath(w *walker, u walkUser) string {
+	return "/v1/user/webauthn/keys/" + w.e.securityKeys(u.access)[0].ID
+}
+
 // routeExamples: a request to every route that succeeds, keyed like the
 // route table ("METHOD /path"). A new row needs one here.
 var routeExamples = map[string]func(w *walker) call{
@@ -305,6 +318,40 @@ var routeExamples = map[string]func(w *walker) call{
 		return call{path: "/v1/signin/pat", body: map[string]any{"personalAccessToken": p.PersonalAccessToken}, subject: u.id}
 	},
 
+	"POST /signup/webauthn": func(w *walker) call {
+		return call{path: "/v1/signup/webauthn", body: map[string]any{"email": w.email()}}
+	},
+	"POST /signup/webauthn/verify": func(w *walker) call {
+		opts := w.e.webauthnOptions("/v1/signup/webauthn", map[string]any{"email": w.email()})
+		return call{path: "/v1/signup/webauthn/verify", body: map[string]any{"credential": create(w.t, newKey(), opts)}}
+	},
+	"POST /signin/webauthn": func(w *walker) call {
+		u, _ := w.userWithKey()
+		return call{path: "/v1/signin/webauthn", body: map[string]any{"email": u.email}, subject: u.id}
+	},
+	"POST /signin/webauthn/verify": func(w *walker) call {
+		u, k := w.userWithKey()
+		opts := w.e.webauthnOptions("/v1/signin/webauthn", map[string]any{"email": u.email})
+		return call{path: "/v1/signin/webauthn/verify", body: map[string]any{"credential": get(w.t, k, opts)}, subject: u.id}
+	},
+	"POST /user/webauthn/add": userCall("/v1/user/webauthn/add", true, nil),
+	"POST /user/webauthn/verify": func(w *walker) call {
+		u := w.user(true)
+		opts := w.e.webauthnOptions("/v1/user/webauthn/add", nil, bearer(u.access))
+		return call{path: "/v1/user/webauthn/verify", body: map[string]any{"credential": create(w.t, newKey(), opts), "nickname": "YubiKey"},
+			headers: []header{bearer(u.access)}, subject: u.id}
+	},
+	"POST /elevate/webauthn": keyHolderCall(nil, func(*walker, walkUser) string { return "/v1/elevate/webauthn" }),
+	"POST /elevate/webauthn/verify": func(w *walker) call {
+		u, k := w.userWithKey()
+		opts := w.e.webauthnOptions("/v1/elevate/webauthn", nil, bearer(u.access))
+		return call{path: "/v1/elevate/webauthn/verify", body: map[string]any{"credential": get(w.t, k, opts)},
+			headers: []header{bearer(u.access)}, subject: u.id}
+	},
+	"GET /user/webauthn/keys":        keyHolderCall(nil, func(*walker, walkUser) string { return "/v1/user/webauthn/keys" }),
+	"PATCH /user/webauthn/keys/:id":  keyHolderCall(map[string]any{"nickname": "Laptop"}, firstKeyPath),
+	"DELETE /user/webauthn/keys/:id": keyHolderCall(nil, firstKeyPath),
+
 	"GET /admin/keys":         func(*walker) call { return call{path: "/v1/admin/keys", headers: walkAdmin} },
 	"POST /admin/keys/rotate": func(*walker) call { return call{path: "/v1/admin/keys/rotate", headers: walkAdmin} },
 	"POST /sessions/purge-expired": func(*walker) call {
@@ -359,6 +406,7 @@ func TestRoutesBehaveAsDeclared(t *testing.T) {
 		"HASURA_GRAPHQL_ADMIN_SECRET":               opsAdminSecret,
 		"AUTH_WEBHOOK_KEY":                          walkWebhookKey,
 		"AUTH_METRICS_TOKEN":                        walkMetricsToken,
+		"AUTH_WEBAUTHN_ENABLED":                     "true",
 	}))
 	for _, rt := range handlers.Routes() {
 		k := routeKey(rt.Method, rt.Path)
@@ -403,7 +451,7 @@ func (w *walker) checkAccess(rt handlers.Route, c call) {
 	w.t.Helper()
 	var strip []string
 	switch rt.Access {
-	case handlers.Bearer, handlers.Elevated, handlers.MetricsToken:
+	case handlers.Bearer, handlers.Elevated, handlers.ElevatedToAddKey, handlers.MetricsToken:
 		strip = []string{"Authorization"}
 	case handlers.AdminSecret:
 		strip = []string{"X-Hasura-Admin-Secret"}
@@ -587,7 +635,7 @@ func securityOf(a handlers.Access) string {
 		return "BearerAuth"
 	case handlers.ElevatedOptional:
 		return "BearerAuthElevated|"
-	case handlers.Elevated:
+	case handlers.Elevated, handlers.ElevatedToAddKey:
 		return "BearerAuthElevated"
 	case handlers.AdminSecret:
 		return "AdminSecret"

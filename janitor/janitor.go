@@ -1,6 +1,6 @@
 // Package janitor deletes what has expired: refresh tokens (sessions and
-// PATs), retired refresh token generations, tickets, and audit rows past
-// their retention. It runs in the background on every instance and on demand
+// PATs), retired refresh token generations, tickets, WebAuthn challenges,
+// and audit rows past their retention. It runs in the background on every instance and on demand
 // (POST /sessions/purge-expired).
 //
 // Every statement touches at most one batch of rows, picked with FOR UPDATE
@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/hasura-auth-go/auth/models"
+	"github.com/hasura-auth-go/auth/webauthn"
 	"gorm.io/gorm"
 )
 
@@ -60,11 +61,12 @@ type Result struct {
 	RefreshTokenHistory int64 `json:"refreshTokenHistory"` // retired generations past expires_at
 	Tickets             int64 `json:"tickets"`             // users whose expired ticket was cleared
 	AuditLog            int64 `json:"auditLog"`            // audit rows older than the retention
+	WebAuthnChallenges  int64 `json:"webauthnChallenges"`  // WebAuthn ceremonies past their timeout, finished or not
 }
 
 // Total is the number of rows touched.
 func (r Result) Total() int64 {
-	return r.RefreshTokens + r.RefreshTokenHistory + r.Tickets + r.AuditLog
+	return r.RefreshTokens + r.RefreshTokenHistory + r.Tickets + r.AuditLog + r.WebAuthnChallenges
 }
 
 // One statement per kind: $1 is the cut-off, $2 the batch size. Each picks
@@ -99,6 +101,7 @@ func (j *Janitor) RunOnce(ctx context.Context) (Result, error) {
 		{models.PurgeExpiredHistorySQL, now, &res.RefreshTokenHistory},
 		{models.PurgeExpiredRefreshTokensSQL, now, &res.RefreshTokens},
 		{purgeTickets, now, &res.Tickets},
+		{webauthn.PurgeExpiredChallengesSQL, now, &res.WebAuthnChallenges},
 	}
 	if j.retention > 0 {
 		steps = append(steps, struct {
@@ -156,7 +159,7 @@ func (j *Janitor) Start(ctx context.Context) (stop func()) {
 				j.log.Warn("janitor run failed", "error", err.Error())
 			case res.Total() > 0:
 				j.log.Info("janitor purged expired rows", "refresh_tokens", res.RefreshTokens,
-					"refresh_token_history", res.RefreshTokenHistory, "tickets", res.Tickets, "audit_log", res.AuditLog)
+					"refresh_token_history", res.RefreshTokenHistory, "tickets", res.Tickets, "audit_log", res.AuditLog, "webauthn_challenges", res.WebAuthnChallenges)
 			}
 		}
 	}()

@@ -32,6 +32,8 @@ var internalTables = map[string]string{
 	"auth.refresh_token_history": "holds refresh token hashes and sealed tokens",
 	"auth.schema_migrations":     "migration bookkeeping",
 	"auth.user_totp_state":       "TOTP replay and lockout counters",
+	"auth.webauthn_challenges":   "WebAuthn ceremonies in progress, with the emails and options of pending sign-ups",
+	"auth.webauthn_key_details":  "our bookkeeping of security keys (GET /user/webauthn/keys serves it)",
 }
 
 func loadTables(t *testing.T) map[string]metadata.Table {

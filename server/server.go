@@ -23,6 +23,7 @@ import (
 	"github.com/hasura-auth-go/auth/metadata"
 	"github.com/hasura-auth-go/auth/metrics"
 	"github.com/hasura-auth-go/auth/models"
+	"github.com/hasura-auth-go/auth/passkeys"
 	"github.com/hasura-auth-go/auth/ratelimit"
 	"github.com/hasura-auth-go/auth/session"
 	"github.com/hasura-auth-go/auth/smsauth"
@@ -185,6 +186,13 @@ func New(ctx context.Context, cfg *config.Config, db *gorm.DB, o Options) (*Serv
 	if err != nil {
 		return nil, err
 	}
+	var flows *passkeys.Flows // the WebAuthn routes
+	if cfg.WebAuthn.Enabled {
+		flows, err = passkeys.New(passkeys.Options{DB: db, Config: cfg.WebAuthn, Accounts: accounts, Sessions: sessions, Audit: recorder, Now: o.Now})
+		if err != nil {
+			return nil, err
+		}
+	}
 	jan := janitor.New(janitor.Options{
 		DB: db, Now: o.Now, Log: o.Log, BatchSize: cfg.Operators.JanitorBatchSize,
 		Interval: cfg.Operators.JanitorInterval, Retention: cfg.Operators.AuditLogRetention,
@@ -196,7 +204,7 @@ func New(ctx context.Context, cfg *config.Config, db *gorm.DB, o Options) (*Serv
 	}
 	router, err := handlers.NewRouter(handlers.Options{
 		Config: cfg, DB: db, Accounts: accounts, SMS: smsSignIn, Sessions: sessions, Tokens: tokens, Log: o.Log,
-		Audit: recorder, Janitor: jan, Metrics: m, Limiter: limiter,
+		Audit: recorder, Janitor: jan, Metrics: m, Limiter: limiter, Passkeys: flows,
 	})
 	if err != nil {
 		if limiter != nil {

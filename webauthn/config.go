@@ -11,35 +11,37 @@ import (
 	"github.com/go-webauthn/webauthn/protocol"
 )
 
-// Config is the WebAuthn configuration. The env tag names the variable each
-// field is read from, hasura-auth's names throughout; DefaultConfig gives
-// hasura-auth's defaults. Lists (RPOrigins) are comma-separated in the
-// variable.
+// Config is the WebAuthn configuration. The server fills it from
+// hasura-auth's AUTH_WEBAUTHN_* variables, declared once with their defaults
+// in config/vars_signin.go (config.Config.WebAuthn); DefaultConfig gives the
+// same defaults to code that builds one by hand. Validate names the
+// variable behind each problem.
 type Config struct {
-	// Enabled turns the eight WebAuthn routes on. Default false.
-	Enabled bool `env:"AUTH_WEBAUTHN_ENABLED"`
-	// RPName is the name authenticators show for this site. Default: the
-	// RP ID, as hasura-auth.
-	RPName string `env:"AUTH_WEBAUTHN_RP_NAME"`
-	// RPID is the relying party ID: the domain credentials are bound to,
-	// which must be the host of every origin the ceremonies run on or a
-	// parent domain of it. Default: the host of AUTH_CLIENT_URL, as
-	// hasura-auth (its front end calls navigator.credentials, not the
-	// auth server).
-	RPID string `env:"AUTH_WEBAUTHN_RP_ID"`
-	// RPOrigins are the origins (scheme://host[:port]) whose pages may run
-	// the ceremonies; the origin of AUTH_CLIENT_URL is always added, as
-	// hasura-auth does. Native apps' origins (android:apk-key-hash:…,
-	// ios:bundle-id:…) are accepted as given.
-	RPOrigins []string `env:"AUTH_WEBAUTHN_RP_ORIGINS"`
-	// AttestationTimeout is how long a ceremony may take, sent to the
-	// browser as the timeout and enforced on the challenge. Milliseconds in
-	// the variable; default 60000, hasura-auth's documented default.
-	AttestationTimeout time.Duration `env:"AUTH_WEBAUTHN_ATTESTATION_TIMEOUT" unit:"ms"`
+	// Enabled (AUTH_WEBAUTHN_ENABLED) turns the WebAuthn routes on.
+	Enabled bool
+	// RPName (AUTH_WEBAUTHN_RP_NAME) is the name authenticators show for
+	// this site. Default: the RP ID, as hasura-auth.
+	RPName string
+	// RPID (AUTH_WEBAUTHN_RP_ID) is the relying party ID: the domain
+	// credentials are bound to, which must be the host of every origin the
+	// ceremonies run on or a parent domain of it. Default: the host of
+	// AUTH_CLIENT_URL, as hasura-auth (its front end calls
+	// navigator.credentials, not the auth server).
+	RPID string
+	// RPOrigins (AUTH_WEBAUTHN_RP_ORIGINS) are the origins
+	// (scheme://host[:port]) whose pages may run the ceremonies; the origin
+	// of AUTH_CLIENT_URL is always added, as hasura-auth does. Native apps'
+	// origins (android:apk-key-hash:…, ios:bundle-id:…) are accepted as given.
+	RPOrigins []string
+	// AttestationTimeout (AUTH_WEBAUTHN_ATTESTATION_TIMEOUT, milliseconds)
+	// is how long a ceremony may take, sent to the browser as the timeout
+	// and enforced on the challenge. Default 60 s, hasura-auth's documented
+	// default.
+	AttestationTimeout time.Duration
 
-	// ClientURL is the front end's URL (shared setting): the default RP ID
-	// and an origin that is always allowed.
-	ClientURL string `env:"AUTH_CLIENT_URL"`
+	// ClientURL is AUTH_CLIENT_URL, the front end's URL (a shared setting):
+	// the default RP ID and an origin that is always allowed.
+	ClientURL string
 }
 
 // DefaultConfig is Config with hasura-auth's defaults; WebAuthn stays off.

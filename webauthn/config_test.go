@@ -1,7 +1,6 @@
 package webauthn_test
 
 import (
-	"reflect"
 	"testing"
 	"time"
 
@@ -84,23 +83,4 @@ func TestConfigRefusals(t *testing.T) {
 	c.Enabled = false
 	_, err := webauthn.New(c, nil)
 	require.ErrorContains(t, err, "AUTH_WEBAUTHN_ENABLED")
-}
-
-func TestConfigVariables(t *testing.T) {
-	want := map[string]string{
-		"Enabled":            "AUTH_WEBAUTHN_ENABLED",
-		"RPName":             "AUTH_WEBAUTHN_RP_NAME",
-		"RPID":               "AUTH_WEBAUTHN_RP_ID",
-		"RPOrigins":          "AUTH_WEBAUTHN_RP_ORIGINS",
-		"AttestationTimeout": "AUTH_WEBAUTHN_ATTESTATION_TIMEOUT",
-		"ClientURL":          "AUTH_CLIENT_URL",
-	}
-	typ := reflect.TypeOf(webauthn.Config{})
-	require.Equal(t, len(want), typ.NumField())
-	for i := range typ.NumField() {
-		f := typ.Field(i)
-		require.Equal(t, want[f.Name], f.Tag.Get("env"), f.Name)
-	}
-	f, _ := typ.FieldByName("AttestationTimeout")
-	require.Equal(t, "ms", f.Tag.Get("unit"), "hasura-auth reads milliseconds")
 }

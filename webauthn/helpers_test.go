@@ -10,7 +10,6 @@ import (
 
 	"github.com/descope/virtualwebauthn"
 	"github.com/go-webauthn/webauthn/protocol"
-	"github.com/go-webauthn/webauthn/protocol/webauthncose"
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 	"gorm.io/driver/postgres"
@@ -21,6 +20,7 @@ import (
 	"github.com/hasura-auth-go/auth/models"
 	"github.com/hasura-auth-go/auth/testsupport"
 	"github.com/hasura-auth-go/auth/webauthn"
+	"github.com/hasura-auth-go/auth/webauthn/webauthntest"
 )
 
 const (
@@ -82,17 +82,7 @@ func newDevice() *device {
 	return d
 }
 
-// newCredential makes an EC2 credential whose COSE key a real authenticator
-// could have made: the software authenticator drops leading zero bytes of
-// the coordinates (one key in 128), which the library rightly refuses.
-func newCredential() virtualwebauthn.Credential {
-	for {
-		c := virtualwebauthn.NewCredential(virtualwebauthn.KeyTypeEC2)
-		if _, err := webauthncose.ParsePublicKey(c.Key.AttestationData()); err == nil {
-			return c
-		}
-	}
-}
+func newCredential() virtualwebauthn.Credential { return webauthntest.NewCredential() }
 
 // create answers creation options as a browser with this device would:
 // the user handle the device keeps is user.id read as base64url.
@@ -100,10 +90,9 @@ func (d *device) create(t testing.TB, rp virtualwebauthn.RelyingParty, opts *pro
 	t.Helper()
 	raw, err := json.Marshal(opts)
 	require.NoError(t, err)
-	parsed, err := virtualwebauthn.ParseAttestationOptions(string(raw))
+	cred, err := webauthntest.Create(rp, &d.auth, d.cred, raw)
 	require.NoError(t, err)
-	d.auth.Options.UserHandle = []byte(parsed.UserID)
-	return []byte(virtualwebauthn.CreateAttestationResponse(rp, d.auth, d.cred, *parsed))
+	return cred
 }
 
 // get answers request options with the device's credential.
@@ -111,9 +100,9 @@ func (d *device) get(t testing.TB, rp virtualwebauthn.RelyingParty, opts *protoc
 	t.Helper()
 	raw, err := json.Marshal(opts)
 	require.NoError(t, err)
-	parsed, err := virtualwebauthn.ParseAssertionOptions(string(raw))
+	cred, err := webauthntest.Get(rp, d.auth, d.cred, raw)
 	require.NoError(t, err)
-	return []byte(virtualwebauthn.CreateAssertionResponse(rp, d.auth, d.cred, *parsed))
+	return cred
 }
 
 // signUp runs a whole sign-up as the routes will: finish, create the user

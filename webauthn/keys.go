@@ -64,6 +64,18 @@ func (s *Service) ListKeys(ctx context.Context, db *gorm.DB, userID uuid.UUID) (
 	return out, nil
 }
 
+// HasKeys says whether the user has a security key, whether WebAuthn is on
+// here or not (keys registered under hasura-auth count): what
+// AUTH_REQUIRE_ELEVATED_CLAIM=recommended asks about a user.
+func HasKeys(ctx context.Context, db *gorm.DB, userID uuid.UUID) (bool, error) {
+	var has bool
+	err := db.WithContext(ctx).Raw(`SELECT EXISTS (SELECT 1 FROM auth.user_security_keys WHERE user_id = ?)`, userID).Scan(&has).Error
+	if err != nil {
+		return false, fmt.Errorf("look for security keys: %w", err)
+	}
+	return has, nil
+}
+
 // RenameKey sets the nickname of one of the user's keys ("" removes it).
 func (s *Service) RenameKey(ctx context.Context, db *gorm.DB, userID, keyID uuid.UUID, nickname string) (*Key, error) {
 	nick, err := checkNickname(nickname)

@@ -101,11 +101,16 @@ WHERE challenge_hash = ?`, hash).Scan(&found).Error; err != nil {
 	}
 }
 
+// PurgeExpiredChallengesSQL deletes one batch of expired challenges,
+// finished or not: $1 is the time now, $2 the batch size. The janitor runs
+// it with the other purges.
+const PurgeExpiredChallengesSQL = `DELETE FROM auth.webauthn_challenges WHERE ctid IN (
+  SELECT ctid FROM auth.webauthn_challenges WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`
+
 // purgeChallenges deletes one batch of expired challenges; see
 // Service.PurgeChallenges.
 func purgeChallenges(tx *gorm.DB, now time.Time, batch int) (int64, error) {
-	res := tx.Exec(`DELETE FROM auth.webauthn_challenges WHERE ctid IN (
-  SELECT ctid FROM auth.webauthn_challenges WHERE expires_at <= ? LIMIT ? FOR UPDATE SKIP LOCKED)`, now, batch)
+	res := tx.Exec(PurgeExpiredChallengesSQL, now, batch)
 	return res.RowsAffected, res.Error
 }
 
