@@ -198,56 +198,7 @@ func (s *Service) SignUpEmailPassword(ctx context.Context, email, password strin
 		DefaultRole:  p.defaultRole,
 		Metadata:     p.metadata,
 	}
-	// The verification ticket is written with the user; the mail leaves
-	// after the commit (an SMTP exchange must not hold a transaction open).
-	// If it cannot be sent, the user is removed again: the failed sign-up
-	// leaves nothing, and the same sign-up can simply be retried.
-	var (
-		verify       *ticketMail
-		storedTicket string
-	)
-	if s.cfg.EmailVerifiedRequired && !s.cfg.DisableNewUsers {
-		if err := s.requireMailer(); err != nil {
-			return nil, err
-		}
-		raw, stored := newTicket(kindVerifyEmail)
-		storedTicket = stored
-		u.Ticket, u.TicketExpiresAt = &stored, s.now().Add(kindVerifyEmail.ttl)
-		verify = &ticketMail{kind: kindVerifyEmail, ticket: raw, to: email, locale: p.locale,
-			redirectTo: p.redirectTo, displayName: p.displayName, email: email}
-	}
-	if !u.Disabled && !s.cfg.EmailVerifiedRequired {
-		// Signed in at once: last seen now, written with the row, so that
-		// Start need not update the new row (and announce it, migration 0009).
-		now := s.now()
-		u.LastSeen = &now
-	}
-	var issued *session.Issued
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := models.CreateUser(tx, u, p.roles); err != nil {
-			if errors.Is(err, gorm.ErrDuplicatedKey) {
-				return apierr.New(apierr.EmailAlreadyInUse)
-			}
-			return err
-		}
-		if u.Disabled || s.cfg.EmailVerifiedRequired {
-			return nil
-		}
-		issued, err = s.sessions.Start(tx, u, session.NotElevated)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	if verify != nil {
-		if err := s.sendTicketMail(ctx, u.ID, verify); err != nil {
-			if derr := models.DeleteUnusedSignUp(s.db.WithContext(context.WithoutCancel(ctx)), u.ID, storedTicket); derr != nil {
-				s.log.Error("failed sign-up not undone", "user_id", u.ID, "error", derr.Error())
-			}
-			return nil, err
-		}
-	}
-	return issued, nil
+	return s.newUser(ctx, u, p, s.cfg.EmailVerifiedRequired, nil)
 }
 
 // SignInEmailPassword checks the password with the same bcrypt work whether

@@ -15,6 +15,7 @@ import (
 
 	"github.com/hasura-auth-go/auth/claims"
 	"github.com/hasura-auth-go/auth/hasura"
+	"github.com/hasura-auth-go/auth/oauth/providers"
 	"github.com/hasura-auth-go/auth/secretbox"
 	"github.com/spf13/viper"
 )
@@ -102,11 +103,14 @@ type Config struct {
 	TurnstileSecret     string `json:"-"` // AUTH_TURNSTILE_SECRET: Cloudflare Turnstile on sign-up routes
 	TurnstileVerifyURL  string // AUTH_TURNSTILE_VERIFY_URL: Turnstile's siteverify endpoint
 
+	// Sign-in with OAuth and OpenID Connect providers (social/, oauth/providers).
+	Providers           providers.Config
+	ProviderStateCookie bool // AUTH_PROVIDER_STATE_COOKIE: the browser that starts a provider sign-in must finish it
+
 	// Sign-in methods declared for hasura-auth parity and not yet served
 	// (vars_signin.go): enabling one stops the start.
-	Providers ProvidersConfig
-	SMS       SMSConfig
-	WebAuthn  WebAuthnConfig
+	SMS      SMSConfig
+	WebAuthn WebAuthnConfig
 
 	// Warnings are things Load noticed that do not stop the start (an unknown
 	// AUTH_* variable, a templates path that is missing); the server logs them.
@@ -389,6 +393,9 @@ func (c *Config) validate(skip map[string]bool) error {
 	c.validateHardening(bad)
 	c.validateOperators(bad)
 	c.validateCompat(bad)
+	if err := c.Providers.Validate(); err != nil {
+		errs = append(errs, err) // each line names its variable
+	}
 	if !skip[claims.VarClaims] && !skip[claims.VarDefaults] {
 		if err := c.CustomClaims().Validate(); err != nil {
 			errs = append(errs, err) // each line already names its variable

@@ -25,6 +25,7 @@ import (
 	"github.com/hasura-auth-go/auth/metrics"
 	"github.com/hasura-auth-go/auth/ratelimit"
 	"github.com/hasura-auth-go/auth/session"
+	"github.com/hasura-auth-go/auth/social"
 	"github.com/hasura-auth-go/auth/token"
 )
 
@@ -33,6 +34,7 @@ type Handlers struct {
 	cfg      *config.Config
 	db       *gorm.DB
 	accounts *account.Service
+	social   *social.Service
 	sessions *session.Service
 	tokens   *token.Service
 	log      *slog.Logger
@@ -54,6 +56,7 @@ type Options struct {
 	Config   *config.Config
 	DB       *gorm.DB // for the health check
 	Accounts *account.Service
+	Social   *social.Service // sign-in with providers
 	Sessions *session.Service
 	Tokens   *token.Service
 	Log      *slog.Logger
@@ -69,11 +72,14 @@ const requestIDKey = "request_id"
 // middleware its traits ask for (mount.go), and derives the OpenAPI
 // document it serves from the same table (openapi.go).
 func NewRouter(o Options) (*gin.Engine, error) {
-	h := &Handlers{cfg: o.Config, db: o.DB, accounts: o.Accounts, sessions: o.Sessions, tokens: o.Tokens, log: o.Log, audit: o.Audit, janitor: o.Janitor}
+	h := &Handlers{cfg: o.Config, db: o.DB, accounts: o.Accounts, social: o.Social, sessions: o.Sessions, tokens: o.Tokens, log: o.Log, audit: o.Audit, janitor: o.Janitor}
 	h.limiter, h.metrics = o.Limiter, o.Metrics
 	h.pacer, h.corsPolicy = ratelimit.NewPacer(pacingCeiling), newCORSPolicy(o.Config)
 	if o.Audit == nil {
 		return nil, errors.New("handlers: an audit recorder is required")
+	}
+	if o.Social == nil {
+		return nil, errors.New("handlers: the provider sign-in service is required")
 	}
 	if err := h.buildOpenAPI(routes); err != nil {
 		return nil, fmt.Errorf("the OpenAPI document: %w", err)

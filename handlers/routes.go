@@ -151,6 +151,17 @@ var routes = []Route{
 	{Method: "POST", Path: "/signin/pat", Handle: (*Handlers).signInPAT,
 		Rate: rl.BruteForce, Users: KeepsUsers, Session: SessionInBody},
 
+	// Sign-in with providers (provider.go). The callbacks come back from the
+	// provider in the browser; Apple posts its answer (form_post).
+	{Method: "GET", Path: "/signin/provider/:provider", Handle: (*Handlers).signInProvider, Rate: rl.BruteForce},
+	{Method: "GET", Path: "/signin/provider/:provider/callback", Handle: (*Handlers).signInProviderCallback,
+		Rate: rl.BruteForce, Session: SessionInRedirect},
+	{Method: "POST", Path: "/signin/provider/:provider/callback", Handle: (*Handlers).signInProviderCallback,
+		Rate: rl.BruteForce, Users: KeepsUsers, Session: SessionInRedirect},
+	{Method: "POST", Path: "/signin/idtoken", Handle: (*Handlers).signInIDToken,
+		Rate: rl.BruteForce, Users: KeepsUsers, Session: SessionInBody},
+	{Method: "POST", Path: "/link/idtoken", Handle: (*Handlers).linkIDToken, Access: Elevated, Users: KeepsUsers},
+
 	// Operators (admin.go, admin_users.go).
 	{Method: "GET", Path: "/admin/keys", Handle: (*Handlers).listKeys, Access: AdminSecret},
 	{Method: "POST", Path: "/admin/keys/rotate", Handle: (*Handlers).rotateKeys, Access: AdminSecret},

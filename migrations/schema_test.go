@@ -23,6 +23,9 @@ var ourAdditions = []string{
 	"table auth.user_email_otp_state",
 	"table auth.webauthn_challenges",
 	"table auth.webauthn_key_details",
+	// Provider sign-in requests expire (social/).
+	"column auth.provider_requests.expires_at",
+	"index auth.provider_requests.provider_requests_expires_at_idx",
 	// A user's security keys are listed by user.
 	"index auth.user_security_keys.user_security_keys_user_id_idx",
 	// Refresh rotation and PAT sessions on auth.refresh_tokens.
