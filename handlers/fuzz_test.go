@@ -40,6 +40,7 @@ var publicFuzzRoutes = []fuzzRoute{
 	{"POST", "/v1/signin/passwordless/email", ""},
 	{"POST", "/v1/signin/otp/email", ""},
 	{"POST", "/v1/signin/otp/email/verify", ""},
+	{"POST", "/v1/signin/idtoken", ""},
 }
 
 var bearerFuzzRoutes = []fuzzRoute{
@@ -52,6 +53,7 @@ var bearerFuzzRoutes = []fuzzRoute{
 	{"POST", "/v1/user/deanonymize", ""}, // with an anonymous user's token
 	{"POST", "/v1/user/email/change", ""},
 	{"POST", "/v1/user/password", ""},
+	{"POST", "/v1/link/idtoken", ""},
 }
 
 var adminFuzzRoutes = []fuzzRoute{
@@ -60,8 +62,9 @@ var adminFuzzRoutes = []fuzzRoute{
 	{"POST", "/v1/admin/keys/rotate", ""},
 }
 
-// bodylessRoutes take no JSON body: nothing to fuzz.
+// bodylessRoutes take no JSON body: nothing to fuzz here.
 var bodylessRoutes = []string{
+	"POST /v1/signin/provider/:provider/callback", // a form: FuzzProviderCallback
 	"POST /v1/sessions/purge-expired",
 	"POST /v1/admin/users/:id/disable",
 	"POST /v1/admin/users/:id/enable",
@@ -92,6 +95,8 @@ var routeSeeds = map[string][]string{
 	"/v1/signin/passwordless/email":          {`{"email":"a@example.com","options":{"redirectTo":"https://app.example.com"}}`},
 	"/v1/signin/otp/email":                   {`{"email":"a@example.com"}`},
 	"/v1/signin/otp/email/verify":            {`{"email":"a@example.com","otp":"123456"}`},
+	"/v1/signin/idtoken":                     {`{"provider":"google","idToken":"eyJhbGciOiJSUzI1NiJ9.e30.c2ln","nonce":"n","options":{"locale":"fr"}}`, `{"provider":"oidc","idToken":"eyJhbGciOiJub25lIn0.e30."}`},
+	"/v1/link/idtoken":                       {`{"provider":"apple","idToken":"eyJhbGciOiJSUzI1NiJ9.e30.c2ln","nonce":"n"}`},
 	"/v1/user/mfa":                           {`{"code":"123456","activeMfaType":"totp"}`, `{"code":"","activeMfaType":"sms"}`},
 	"/v1/elevate/password":                   {`{"password":"correct horse battery"}`},
 	"/v1/elevate/totp":                       {`{"otp":"000000"}`},

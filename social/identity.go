@@ -82,27 +82,11 @@ func displayName(p providers.Profile) string {
 
 // signInLinked signs in the user a provider account is linked to.
 func (s *Service) signInLinked(ctx context.Context, l *link, id providers.Identity, out *Outcome) (*Outcome, error) {
-	db := s.db.WithContext(ctx)
-	u, err := models.FindUserByID(db, l.UserID)
+	u, err := models.FindUserByID(s.db.WithContext(ctx), l.UserID)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.accounts.CheckSignIn(u); err != nil {
-		return nil, err
-	}
-	out.UserID = u.ID
-	err = db.Transaction(func(tx *gorm.DB) error {
-		if err := s.storeTokens(tx, l.ID, id.Token); err != nil {
-			return err
-		}
-		var err error
-		out.Session, err = s.sessions.Start(tx, u, session.NotElevated)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	return s.startSession(ctx, u, out, func(tx *gorm.DB) error { return s.storeTokens(tx, l.ID, id.Token) })
 }
 
 // linkByEmail links a provider account to the user who has its address,
@@ -116,15 +100,24 @@ func (s *Service) linkByEmail(ctx context.Context, u *models.User, provider stri
 		return nil, apierr.Newf(apierr.UnverifiedUser, "An account with this email address exists and its address is not "+
 			"verified: verify it, or sign in to that account and connect the provider")
 	}
-	if err := s.accounts.CheckSignIn(u); err != nil {
-		return nil, err
-	}
-	out.UserID, out.Linked = u.ID, true
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	out.Linked = true
+	return s.startSession(ctx, u, out, func(tx *gorm.DB) error {
 		if err := s.insertLink(tx, u.ID, provider, id); err != nil {
 			return err
 		}
-		if err := s.recordLink(ctx, tx, u.ID, provider, "email"); err != nil {
+		return s.recordLink(ctx, tx, u.ID, provider, "email")
+	})
+}
+
+// startSession checks that u may sign in, then runs write and starts u's
+// session in one transaction.
+func (s *Service) startSession(ctx context.Context, u *models.User, out *Outcome, write func(tx *gorm.DB) error) (*Outcome, error) {
+	if err := s.accounts.CheckSignIn(u); err != nil {
+		return nil, err
+	}
+	out.UserID = u.ID
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := write(tx); err != nil {
 			return err
 		}
 		var err error
