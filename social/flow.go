@@ -83,7 +83,6 @@ type Outcome struct {
 	UserID  uuid.UUID
 	Email   string // the provider account's address ("" for none)
 	NewUser bool
-	Linked  bool // the provider account was linked to an existing user
 }
 
 // Finished is a callback's outcome, and where the browser goes next.

@@ -100,7 +100,6 @@ func (s *Service) linkByEmail(ctx context.Context, u *models.User, provider stri
 		return nil, apierr.Newf(apierr.UnverifiedUser, "An account with this email address exists and its address is not "+
 			"verified: verify it, or sign in to that account and connect the provider")
 	}
-	out.Linked = true
 	return s.startSession(ctx, u, out, func(tx *gorm.DB) error {
 		if err := s.insertLink(tx, u.ID, provider, id); err != nil {
 			return err

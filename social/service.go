@@ -100,9 +100,6 @@ func New(o Options) (*Service, error) {
 		audit: o.Audit, now: o.Now, log: o.Log, clientURL: o.ClientURL, bindBrowser: o.BindBrowser}, nil
 }
 
-// Enabled lists the providers users may sign in with, by path name.
-func (s *Service) Enabled() []string { return s.registry.Enabled() }
-
 // providerError turns a failure at a provider into the contract's error;
 // the cause stays for the log.
 func providerError(err error) error {
