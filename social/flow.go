@@ -42,7 +42,7 @@ type Started struct {
 func (s *Service) Start(ctx context.Context, in StartRequest) (*Started, error) {
 	p, ok := s.registry.Provider(in.Provider)
 	if !ok {
-		return nil, errProviderDisabled(in.Provider)
+		return nil, errProviderDisabled()
 	}
 	r := &request{Provider: in.Provider, RedirectTo: in.Options.RedirectTo, ConnectUserID: in.ConnectUserID}
 	if in.ConnectUserID == nil {
@@ -126,7 +126,7 @@ func (s *Service) Callback(ctx context.Context, provider string, cb providers.Ca
 	}
 	p, ok := s.registry.Provider(provider)
 	if !ok {
-		return f, errProviderDisabled(provider)
+		return f, errProviderDisabled()
 	}
 	pending, err := s.openPending(id, r.Pending)
 	if err != nil {

@@ -23,7 +23,6 @@ package social
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"time"
 
@@ -130,7 +129,8 @@ func providerError(err error) error {
 	return e
 }
 
-// errProviderDisabled: no provider of that name is enabled.
-func errProviderDisabled(name string) error {
-	return apierr.Newf(apierr.DisabledEndpoint, fmt.Sprintf("Sign-in with %q is not enabled on this server", name))
+// errProviderDisabled: no provider of that name is enabled. The name comes
+// from the URL: it is not echoed.
+func errProviderDisabled() error {
+	return apierr.Newf(apierr.DisabledEndpoint, "Sign-in with this provider is not enabled on this server")
 }
