@@ -178,12 +178,11 @@ func (s *Service) SignUpEmailPassword(ctx context.Context, email, password strin
 	if err != nil {
 		return nil, apierr.Internal(fmt.Errorf("hash password: %w", err))
 	}
-	nu, err := s.prepareUser(email, p)
+	hashStr := string(hash)
+	nu, err := s.prepareUser(&models.User{Email: &email, PasswordHash: &hashStr}, p, s.cfg.EmailVerifiedRequired)
 	if err != nil {
 		return nil, err
 	}
-	hashStr := string(hash)
-	nu.user.PasswordHash = &hashStr
 	return s.signUp(ctx, func(*gorm.DB) (*pendingUser, func(*gorm.DB) error, error) { return nu, nil, nil })
 }
 

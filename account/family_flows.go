@@ -87,26 +87,27 @@ func (s *Service) SignUpWithCredential(ctx context.Context, prove func(tx *gorm.
 		if err != nil {
 			return nil, nil, err
 		}
-		nu, err := s.prepareUser(cs.Email, p)
+		nu, err := s.prepareUser(&models.User{ID: cs.UserID, Email: &cs.Email}, p, s.cfg.EmailVerifiedRequired)
 		if err != nil {
 			return nil, nil, err
 		}
-		nu.user.ID = cs.UserID
 		return nu, cs.Store, nil
 	})
 }
 
 // CheckSignIn refuses a user who may not sign in whatever credential they
-// proved, as hasura-auth checks users signing in with a security key: an
-// email no longer allowed (invalid-email-password), disabled, email not
-// verified when AUTH_EMAIL_SIGNIN_EMAIL_VERIFIED_REQUIRED, anonymous.
+// proved (a security key, a provider account), as hasura-auth checks them:
+// an email no longer allowed (invalid-email-password), disabled, email not
+// verified when AUTH_EMAIL_SIGNIN_EMAIL_VERIFIED_REQUIRED, anonymous. A user
+// without an email passes the email checks, as in hasura-auth.
 func (s *Service) CheckSignIn(u *models.User) error {
+	hasEmail := u.Email != nil && *u.Email != ""
 	switch {
-	case !u.IsAnonymous && u.Email != nil && !s.emailAllowed(*u.Email):
+	case hasEmail && !u.IsAnonymous && !s.emailAllowed(*u.Email):
 		return apierr.New(apierr.InvalidEmailPassword)
 	case u.Disabled:
 		return apierr.New(apierr.DisabledUser)
-	case s.cfg.EmailVerifiedRequired && !u.EmailVerified:
+	case hasEmail && !u.EmailVerified && s.cfg.EmailVerifiedRequired:
 		return apierr.New(apierr.UnverifiedUser)
 	case u.IsAnonymous:
 		return apierr.New(apierr.ForbiddenAnonymous)

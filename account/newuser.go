@@ -54,32 +54,34 @@ func (s *Service) avatarURL(email string) string {
 	return "https://www.gravatar.com/avatar/" + hex.EncodeToString(sum[:]) + "?" + q.Encode()
 }
 
-// pendingUser is a user about to sign up: its row, its roles, and the
-// verification mail it is due once created.
+// pendingUser is a user about to sign up: its row, its roles, whether it
+// signs in at once, and the verification mail it is due once created.
 type pendingUser struct {
 	user         *models.User
 	roles        []string
+	signedIn     bool        // a session is started with the row
 	verify       *ticketMail // nil: none due
 	storedTicket string
 }
 
-// prepareUser is the row of a user signing up with email and the checked
-// profile p, with the verification ticket when one is due (then a mailer
-// must be configured: refused now, before anything is written).
-func (s *Service) prepareUser(email string, p *profile) (*pendingUser, error) {
-	u := &models.User{
-		Email:       &email,
-		Disabled:    s.cfg.DisableNewUsers,
-		AvatarURL:   s.avatarURL(email),
-		DisplayName: p.displayName,
-		Locale:      p.locale,
-		DefaultRole: p.defaultRole,
-		Metadata:    p.metadata,
+// prepareUser completes u (its credential and email already set) with the
+// checked profile p and the configuration. verify: u's email must be
+// verified before u signs in; the verification ticket is then written with
+// the row and mailed after the commit (an SMTP exchange must not hold a
+// transaction open), so a mailer must be configured: refused now, before
+// anything is written. A user neither verifying nor disabled signs in at once.
+func (s *Service) prepareUser(u *models.User, p *profile, verify bool) (*pendingUser, error) {
+	u.Disabled = s.cfg.DisableNewUsers
+	u.DisplayName, u.Locale, u.DefaultRole, u.Metadata = p.displayName, p.locale, p.defaultRole, p.metadata
+	email := ""
+	if u.Email != nil {
+		email = *u.Email
 	}
-	nu := &pendingUser{user: u, roles: p.roles}
-	// The verification ticket is written with the user; the mail leaves
-	// after the commit (an SMTP exchange must not hold a transaction open).
-	if s.cfg.EmailVerifiedRequired && !s.cfg.DisableNewUsers {
+	if u.AvatarURL == "" {
+		u.AvatarURL = s.avatarURL(email)
+	}
+	nu := &pendingUser{user: u, roles: p.roles, signedIn: !u.Disabled && !verify}
+	if verify && !u.Disabled {
 		if err := s.requireMailer(); err != nil {
 			return nil, err
 		}
@@ -89,9 +91,9 @@ func (s *Service) prepareUser(email string, p *profile) (*pendingUser, error) {
 		nu.verify = &ticketMail{kind: kindVerifyEmail, ticket: raw, to: email, locale: p.locale,
 			redirectTo: p.redirectTo, displayName: p.displayName, email: email}
 	}
-	if !u.Disabled && !s.cfg.EmailVerifiedRequired {
-		// Signed in at once: last seen now, written with the row, so that
-		// Start need not update the new row (and announce it, migration 0009).
+	if nu.signedIn {
+		// Last seen now, written with the row, so that Start need not update
+		// the new row (and announce it, migration 0009).
 		now := s.now()
 		u.LastSeen = &now
 	}
@@ -141,7 +143,7 @@ func (s *Service) createUser(tx *gorm.DB, nu *pendingUser, attach func(tx *gorm.
 			return nil, err
 		}
 	}
-	if nu.user.Disabled || s.cfg.EmailVerifiedRequired {
+	if !nu.signedIn {
 		return nil, nil
 	}
 	return s.sessions.Start(tx, nu.user, session.NotElevated)

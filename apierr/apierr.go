@@ -68,6 +68,15 @@ const (
 	SMSProviderFailed               = "sms-provider-failed" // the SMS provider is down, slow or refused our request (smsauth/)
 )
 
+// Sign-in with a provider (social/): hasura-auth's codes, the contract's
+// spelling ("echange") included.
+const (
+	InvalidState             = "invalid-state"              // unknown, used or expired request, or another browser's
+	OAuthTokenExchangeFailed = "oauth-token-echange-failed" // the provider refused or failed the code exchange
+	OAuthProfileFetchFailed  = "oauth-profile-fetch-failed" // the account could not be read
+	OAuthProviderError       = "oauth-provider-error"       // the provider sent an error back (denied consent, …)
+)
+
 type entry struct {
 	status  int
 	message string
@@ -112,6 +121,10 @@ var table = map[string]entry{
 	TurnstileFailed:                 {http.StatusForbidden, "A passed Cloudflare Turnstile challenge is required: send its token in the X-Cf-Turnstile-Response header"},
 	CannotSendSMS:                   {http.StatusBadRequest, "Cannot send an SMS to this phone number; check that it is correct"},
 	SMSProviderFailed:               {http.StatusBadGateway, "The SMS provider could not be reached; try again shortly"},
+	InvalidState:                    {http.StatusBadRequest, "The sign-in request is unknown, expired, already used or from another browser; start again"},
+	OAuthTokenExchangeFailed:        {http.StatusBadRequest, "The provider did not accept the sign-in"},
+	OAuthProfileFetchFailed:         {http.StatusBadRequest, "The account could not be read from the provider"},
+	OAuthProviderError:              {http.StatusBadRequest, "The provider returned an error"},
 }
 
 // New returns the error for code with its default message.

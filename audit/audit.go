@@ -44,8 +44,8 @@ type Type string
 
 // Event types. Add new ones here so operators find them in one list.
 const (
-	SignUp           Type = "sign-up"             // detail: method (email-password | anonymous | webauthn)
-	SignIn           Type = "sign-in"             // detail: method (email-password | totp | pat | webauthn)
+	SignUp           Type = "sign-up"             // detail: method (email-password | anonymous | webauthn | provider/<name> | idtoken/<name>)
+	SignIn           Type = "sign-in"             // detail: method (email-password | totp | pat | webauthn | provider/<name> | idtoken/<name>)
 	SignInFailed     Type = "sign-in-failed"      // detail: method, reason (error code); email when given
 	SignUpFailed     Type = "sign-up-failed"      // refused after checks (e.g. email-already-in-use); detail: method, reason
 	RefreshReuse     Type = "refresh-token-reuse" // a rotated token was replayed; detail: refreshTokenId
@@ -54,11 +54,12 @@ const (
 	PasswordChanged  Type = "password-changed"    // reset or change
 	EmailChanged     Type = "email-changed"       // confirmed change; detail: from, to
 	EmailVerified    Type = "email-verified"
-	MFAEnabled       Type = "mfa-enabled"  // detail: type
-	MFADisabled      Type = "mfa-disabled" // detail: type
-	PATCreated       Type = "pat-created"  // detail: patId
-	PATRevoked       Type = "pat-revoked"  // detail: patId
-	Deanonymized     Type = "deanonymized" // anonymous user got an email and password
+	MFAEnabled       Type = "mfa-enabled"     // detail: type
+	MFADisabled      Type = "mfa-disabled"    // detail: type
+	PATCreated       Type = "pat-created"     // detail: patId
+	PATRevoked       Type = "pat-revoked"     // detail: patId
+	Deanonymized     Type = "deanonymized"    // anonymous user got an email and password
+	ProviderLinked   Type = "provider-linked" // a provider account now signs in to the user; detail: provider, by (email | connect)
 	AdminUserCreated Type = "admin.user-created"
 	AdminUserUpdated Type = "admin.user-updated" // detail: disabled, defaultRole, roles as changed
 	AdminUserDeleted Type = "admin.user-deleted" // detail: email

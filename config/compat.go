@@ -16,40 +16,6 @@ type GravatarConfig struct {
 	Rating  string // g, pg, r or x
 }
 
-// ProviderConfig is one OAuth provider's AUTH_PROVIDER_<NAME>_*. Fields a
-// provider has no variable for stay empty.
-type ProviderConfig struct {
-	Enabled          bool
-	ClientID         string // Twitter: the consumer key
-	ClientSecret     string `json:"-"` // Twitter: the consumer secret
-	Scope            []string
-	Audience         string // Apple, Google: accepted audience of ID tokens (/signin/idtoken)
-	TeamID, KeyID    string // Apple
-	PrivateKey       string `json:"-"` // Apple
-	Tenant           string // Azure AD, Entra ID
-	AuthorizationURL string // GitHub (Enterprise)
-	TokenURL         string
-	UserProfileURL   string
-	// WorkOS
-	DefaultOrganization, DefaultConnection, DefaultDomain string
-}
-
-// ProvidersConfig holds every provider hasura-auth knows, by its id in auth.providers.
-type ProvidersConfig struct {
-	Apple, AzureAD, Bitbucket, Discord, EntraID, Facebook, GitHub, GitLab, Google,
-	LinkedIn, Spotify, Strava, Twitch, Twitter, WindowsLive, WorkOS ProviderConfig
-}
-
-// ByID returns the providers keyed by their auth.providers id.
-func (p *ProvidersConfig) ByID() map[string]*ProviderConfig {
-	return map[string]*ProviderConfig{
-		"apple": &p.Apple, "azuread": &p.AzureAD, "bitbucket": &p.Bitbucket, "discord": &p.Discord,
-		"entraid": &p.EntraID, "facebook": &p.Facebook, "github": &p.GitHub, "gitlab": &p.GitLab,
-		"google": &p.Google, "linkedin": &p.LinkedIn, "spotify": &p.Spotify, "strava": &p.Strava,
-		"twitch": &p.Twitch, "twitter": &p.Twitter, "windowslive": &p.WindowsLive, "workos": &p.WorkOS,
-	}
-}
-
 // validateCompat checks the variables added for hasura-auth parity, and
 // stops the start when one switches on what this release cannot do.
 func (c *Config) validateCompat(bad func(name, format string, args ...any)) {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/hasura-auth-go/auth/claims"
 	"github.com/hasura-auth-go/auth/hasura"
+	"github.com/hasura-auth-go/auth/oauth/providers"
 	"github.com/hasura-auth-go/auth/secretbox"
 	"github.com/hasura-auth-go/auth/sms"
 	"github.com/hasura-auth-go/auth/webauthn"
@@ -104,10 +105,11 @@ type Config struct {
 	TurnstileSecret     string `json:"-"` // AUTH_TURNSTILE_SECRET: Cloudflare Turnstile on sign-up routes
 	TurnstileVerifyURL  string // AUTH_TURNSTILE_VERIFY_URL: Turnstile's siteverify endpoint
 
-	// OAuth providers, declared for hasura-auth parity and not yet served
-	// (vars_signin.go): enabling one stops the start.
-	Providers ProvidersConfig
-	WebAuthn  webauthn.Config // AUTH_WEBAUTHN_*, served (package webauthn); its ClientURL is AUTH_CLIENT_URL
+	// Sign-in with OAuth and OpenID Connect providers (social/, oauth/providers).
+	Providers           providers.Config
+	ProviderStateCookie bool // AUTH_PROVIDER_STATE_COOKIE: the browser that starts a provider sign-in must finish it
+
+	WebAuthn webauthn.Config // AUTH_WEBAUTHN_*, served (package webauthn); its ClientURL is AUTH_CLIENT_URL
 
 	// SMS is the SMS sign-in's configuration; its variables are declared by
 	// its fields' tags (config/sms.go).
@@ -398,6 +400,9 @@ func (c *Config) validate(skip map[string]bool) error {
 	c.validateCompat(bad)
 	if err := c.SMS.Validate(); err != nil {
 		errs = append(errs, err) // each line already names its variable
+	}
+	if err := c.Providers.Validate(); err != nil {
+		errs = append(errs, err) // each line names its variable
 	}
 	if !skip[claims.VarClaims] && !skip[claims.VarDefaults] {
 		if err := c.CustomClaims().Validate(); err != nil {

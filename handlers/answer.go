@@ -61,12 +61,18 @@ func (h *Handlers) redirectWith(c *gin.Context, target string, params url.Values
 		q[k] = vs
 	}
 	u.RawQuery = q.Encode()
-	// The Location may carry a refresh token: keep it out of caches.
+	h.found(c, u.String())
+	return nil
+}
+
+// found answers 302 to location.
+func (h *Handlers) found(c *gin.Context, location string) {
+	// The Location may carry a refresh token (or a provider's state): keep
+	// it out of caches and of the next page's Referer.
 	c.Header("Cache-Control", "no-store")
 	c.Header("Referrer-Policy", "no-referrer")
 	// No body: the contract declares none (http.Redirect would write HTML).
-	c.Header("Location", u.String())
+	c.Header("Location", location)
 	c.Status(http.StatusFound)
 	c.Writer.WriteHeaderNow()
-	return nil
 }

@@ -75,14 +75,7 @@ func (h *Handlers) verifyTicket(c *gin.Context) error {
 	}
 	v, err := h.accounts.VerifyTicket(c.Request.Context(), c.Query("ticket"), c.Query("type"))
 	if err != nil {
-		e := apierr.As(err)
-		if h.cfg.ConcealErrors {
-			e = apierr.Conceal(e)
-		}
-		if e.Status >= 500 {
-			h.log.Error("request failed", "request_id", requestID(c), "path", c.FullPath(), "error", err)
-		}
-		return h.redirectWith(c, target, url.Values{"error": {e.Code}, "errorDescription": {e.Message}})
+		return h.redirectError(c, target, err, nil)
 	}
 	return h.writeSession(c, v.Session, &redirect{target: target, query: url.Values{"type": {v.LinkType}}})
 }

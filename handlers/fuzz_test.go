@@ -46,6 +46,7 @@ var publicFuzzRoutes = []fuzzRoute{
 	{"POST", "/v1/signup/webauthn/verify", ""},
 	{"POST", "/v1/signin/webauthn", ""},
 	{"POST", "/v1/signin/webauthn/verify", ""},
+	{"POST", "/v1/signin/idtoken", ""},
 }
 
 var bearerFuzzRoutes = []fuzzRoute{
@@ -61,6 +62,7 @@ var bearerFuzzRoutes = []fuzzRoute{
 	{"POST", "/v1/user/webauthn/verify", ""},
 	{"POST", "/v1/elevate/webauthn/verify", ""},
 	{"PATCH", "/v1/user/webauthn/keys/:id", "/v1/user/webauthn/keys/{id}"},
+	{"POST", "/v1/link/idtoken", ""},
 }
 
 var adminFuzzRoutes = []fuzzRoute{
@@ -69,8 +71,9 @@ var adminFuzzRoutes = []fuzzRoute{
 	{"POST", "/v1/admin/keys/rotate", ""},
 }
 
-// bodylessRoutes take no JSON body: nothing to fuzz.
+// bodylessRoutes take no JSON body: nothing to fuzz here.
 var bodylessRoutes = []string{
+	"POST /v1/signin/provider/:provider/callback", // a form: FuzzProviderCallback
 	"POST /v1/sessions/purge-expired",
 	"POST /v1/admin/users/:id/disable",
 	"POST /v1/admin/users/:id/enable",
@@ -105,6 +108,8 @@ var routeSeeds = map[string][]string{
 	"/v1/signin/otp/email/verify":            {`{"email":"a@example.com","otp":"123456"}`},
 	"/v1/signin/passwordless/sms":            {`{"phoneNumber":"+64 21 123 4567","options":{"locale":"fr","displayName":"Kiri"}}`, `{"phoneNumber":"+1 (415) 555-0100"}`},
 	"/v1/signin/passwordless/sms/otp":        {`{"phoneNumber":"+64211234567","otp":"123456"}`, `{"phoneNumber":"+64 21-123.4567","otp":"\u0000"}`},
+	"/v1/signin/idtoken":                     {`{"provider":"google","idToken":"eyJhbGciOiJSUzI1NiJ9.e30.c2ln","nonce":"n","options":{"locale":"fr"}}`, `{"provider":"oidc","idToken":"eyJhbGciOiJub25lIn0.e30."}`},
+	"/v1/link/idtoken":                       {`{"provider":"apple","idToken":"eyJhbGciOiJSUzI1NiJ9.e30.c2ln","nonce":"n"}`},
 	"/v1/user/mfa":                           {`{"code":"123456","activeMfaType":"totp"}`, `{"code":"","activeMfaType":"sms"}`},
 	"/v1/elevate/password":                   {`{"password":"correct horse battery"}`},
 	"/v1/elevate/totp":                       {`{"otp":"000000"}`},

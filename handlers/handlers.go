@@ -27,6 +27,7 @@ import (
 	"github.com/hasura-auth-go/auth/ratelimit"
 	"github.com/hasura-auth-go/auth/session"
 	"github.com/hasura-auth-go/auth/smsauth"
+	"github.com/hasura-auth-go/auth/social"
 	"github.com/hasura-auth-go/auth/token"
 )
 
@@ -36,6 +37,7 @@ type Handlers struct {
 	db       *gorm.DB
 	accounts *account.Service
 	sms      *smsauth.Service
+	social   *social.Service
 	sessions *session.Service
 	tokens   *token.Service
 	log      *slog.Logger
@@ -59,6 +61,7 @@ type Options struct {
 	DB       *gorm.DB // for the health check
 	Accounts *account.Service
 	SMS      *smsauth.Service // sign-in by SMS (answers disabled-endpoint when off)
+	Social   *social.Service  // sign-in with providers
 	Sessions *session.Service
 	Tokens   *token.Service
 	Log      *slog.Logger
@@ -75,12 +78,15 @@ const requestIDKey = "request_id"
 // middleware its traits ask for (mount.go), and derives the OpenAPI
 // document it serves from the same table (openapi.go).
 func NewRouter(o Options) (*gin.Engine, error) {
-	h := &Handlers{cfg: o.Config, db: o.DB, accounts: o.Accounts, sms: o.SMS, sessions: o.Sessions, tokens: o.Tokens, log: o.Log, audit: o.Audit, janitor: o.Janitor}
+	h := &Handlers{cfg: o.Config, db: o.DB, accounts: o.Accounts, sms: o.SMS, social: o.Social, sessions: o.Sessions, tokens: o.Tokens, log: o.Log, audit: o.Audit, janitor: o.Janitor}
 	h.passkeys = o.Passkeys
 	h.limiter, h.metrics = o.Limiter, o.Metrics
 	h.pacer, h.corsPolicy = ratelimit.NewPacer(pacingCeiling), newCORSPolicy(o.Config)
 	if o.Audit == nil || o.SMS == nil {
 		return nil, errors.New("handlers: an audit recorder and the SMS sign-in are required")
+	}
+	if o.Social == nil {
+		return nil, errors.New("handlers: the provider sign-in service is required")
 	}
 	if err := h.buildOpenAPI(routes); err != nil {
 		return nil, fmt.Errorf("the OpenAPI document: %w", err)

@@ -181,6 +181,16 @@ var routes = []Route{
 	{Method: "GET", Path: "/user/webauthn/keys", Handle: withPasskeys((*Handlers).listSecurityKeys), Access: Bearer},
 	{Method: "PATCH", Path: "/user/webauthn/keys/:id", Handle: withPasskeys((*Handlers).renameSecurityKey), Access: Bearer, Users: KeepsUsers},
 	{Method: "DELETE", Path: "/user/webauthn/keys/:id", Handle: withPasskeys((*Handlers).removeSecurityKey), Access: Elevated, Users: KeepsUsers},
+	// Sign-in with providers (provider.go). The callbacks come back from the
+	// provider in the browser; Apple posts its answer (form_post).
+	{Method: "GET", Path: "/signin/provider/:provider", Handle: (*Handlers).signInProvider, Rate: rl.BruteForce},
+	{Method: "GET", Path: "/signin/provider/:provider/callback", Handle: (*Handlers).signInProviderCallback,
+		Rate: rl.BruteForce, Session: SessionInRedirect},
+	{Method: "POST", Path: "/signin/provider/:provider/callback", Handle: (*Handlers).signInProviderCallback,
+		Rate: rl.BruteForce, Users: KeepsUsers, Session: SessionInRedirect},
+	{Method: "POST", Path: "/signin/idtoken", Handle: (*Handlers).signInIDToken,
+		Rate: rl.BruteForce, Users: KeepsUsers, Session: SessionInBody},
+	{Method: "POST", Path: "/link/idtoken", Handle: (*Handlers).linkIDToken, Access: Elevated, Users: KeepsUsers},
 
 	// Operators (admin.go, admin_users.go).
 	{Method: "GET", Path: "/admin/keys", Handle: (*Handlers).listKeys, Access: AdminSecret},

@@ -62,11 +62,12 @@ type Result struct {
 	Tickets             int64 `json:"tickets"`             // users whose expired ticket was cleared
 	AuditLog            int64 `json:"auditLog"`            // audit rows older than the retention
 	WebAuthnChallenges  int64 `json:"webauthnChallenges"`  // WebAuthn ceremonies past their timeout, finished or not
+	ProviderRequests    int64 `json:"providerRequests"`    // provider sign-ins never finished
 }
 
 // Total is the number of rows touched.
 func (r Result) Total() int64 {
-	return r.RefreshTokens + r.RefreshTokenHistory + r.Tickets + r.AuditLog + r.WebAuthnChallenges
+	return r.RefreshTokens + r.RefreshTokenHistory + r.Tickets + r.AuditLog + r.WebAuthnChallenges + r.ProviderRequests
 }
 
 // One statement per kind: $1 is the cut-off, $2 the batch size. Each picks
@@ -79,6 +80,10 @@ const (
   SELECT ctid FROM auth.users WHERE ticket IS NOT NULL AND ticket_expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`
 	purgeAuditLog = `DELETE FROM auth.audit_log WHERE ctid IN (
   SELECT ctid FROM auth.audit_log WHERE created_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`
+	// Provider sign-ins abandoned at the provider (social/); rows without
+	// expires_at are not ours.
+	purgeProviderRequests = `DELETE FROM auth.provider_requests WHERE ctid IN (
+  SELECT ctid FROM auth.provider_requests WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`
 )
 
 // RunOnce purges everything expired now, batch after batch, until nothing is
@@ -102,6 +107,7 @@ func (j *Janitor) RunOnce(ctx context.Context) (Result, error) {
 		{models.PurgeExpiredRefreshTokensSQL, now, &res.RefreshTokens},
 		{purgeTickets, now, &res.Tickets},
 		{webauthn.PurgeExpiredChallengesSQL, now, &res.WebAuthnChallenges},
+		{purgeProviderRequests, now, &res.ProviderRequests},
 	}
 	if j.retention > 0 {
 		steps = append(steps, struct {
@@ -159,7 +165,8 @@ func (j *Janitor) Start(ctx context.Context) (stop func()) {
 				j.log.Warn("janitor run failed", "error", err.Error())
 			case res.Total() > 0:
 				j.log.Info("janitor purged expired rows", "refresh_tokens", res.RefreshTokens,
-					"refresh_token_history", res.RefreshTokenHistory, "tickets", res.Tickets, "audit_log", res.AuditLog, "webauthn_challenges", res.WebAuthnChallenges)
+					"refresh_token_history", res.RefreshTokenHistory, "tickets", res.Tickets, "audit_log", res.AuditLog,
+					"webauthn_challenges", res.WebAuthnChallenges, "provider_requests", res.ProviderRequests)
 			}
 		}
 	}()

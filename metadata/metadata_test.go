@@ -20,9 +20,9 @@ import (
 	"github.com/hasura-auth-go/auth/testsupport"
 )
 
-// hasura-auth's tracked tables (its provider_requests table we do not have).
+// hasura-auth's tracked tables.
 var hasuraAuthTables = []string{
-	"auth.providers", "auth.refresh_token_types", "auth.refresh_tokens", "auth.roles",
+	"auth.provider_requests", "auth.providers", "auth.refresh_token_types", "auth.refresh_tokens", "auth.roles",
 	"auth.user_providers", "auth.user_roles", "auth.user_security_keys", "auth.users",
 }
 

@@ -26,6 +26,9 @@ var ourAdditions = []string{
 	// Sign-in by SMS: wrong-code counts, and numbers hasura-auth stored as typed found by their E.164 form.
 	"table auth.user_sms_otp_state",
 	"index auth.users.users_phone_number_e164_idx",
+	// Provider sign-in requests expire (social/).
+	"column auth.provider_requests.expires_at",
+	"index auth.provider_requests.provider_requests_expires_at_idx",
 	// A user's security keys are listed by user.
 	"index auth.user_security_keys.user_security_keys_user_id_idx",
 	// Refresh rotation and PAT sessions on auth.refresh_tokens.

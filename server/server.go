@@ -193,6 +193,10 @@ func New(ctx context.Context, cfg *config.Config, db *gorm.DB, o Options) (*Serv
 			return nil, err
 		}
 	}
+	socialSignIn, err := newSocial(cfg, db, accounts, sessions, recorder, o) // server/social.go
+	if err != nil {
+		return nil, err
+	}
 	jan := janitor.New(janitor.Options{
 		DB: db, Now: o.Now, Log: o.Log, BatchSize: cfg.Operators.JanitorBatchSize,
 		Interval: cfg.Operators.JanitorInterval, Retention: cfg.Operators.AuditLogRetention,
@@ -203,7 +207,7 @@ func New(ctx context.Context, cfg *config.Config, db *gorm.DB, o Options) (*Serv
 		return nil, err
 	}
 	router, err := handlers.NewRouter(handlers.Options{
-		Config: cfg, DB: db, Accounts: accounts, SMS: smsSignIn, Sessions: sessions, Tokens: tokens, Log: o.Log,
+		Config: cfg, DB: db, Accounts: accounts, SMS: smsSignIn, Social: socialSignIn, Sessions: sessions, Tokens: tokens, Log: o.Log,
 		Audit: recorder, Janitor: jan, Metrics: m, Limiter: limiter, Passkeys: flows,
 	})
 	if err != nil {

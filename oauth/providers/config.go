@@ -13,23 +13,23 @@ import (
 // Variables hasura-auth has keep its names; the URL overrides, JWKS_URL,
 // USER_EMAILS_URL and the whole of AUTH_PROVIDER_OIDC_* are ours.
 type Config struct {
-	Apple       Apple        `env:"AUTH_PROVIDER_APPLE_"`
-	AzureAD     Microsoft    `env:"AUTH_PROVIDER_AZUREAD_"`
-	Bitbucket   OAuth2Emails `env:"AUTH_PROVIDER_BITBUCKET_"`
-	Discord     OAuth2       `env:"AUTH_PROVIDER_DISCORD_"`
-	EntraID     Microsoft    `env:"AUTH_PROVIDER_ENTRAID_"`
-	Facebook    OAuth2       `env:"AUTH_PROVIDER_FACEBOOK_"`
-	GitHub      OAuth2Emails `env:"AUTH_PROVIDER_GITHUB_"`
-	GitLab      OAuth2       `env:"AUTH_PROVIDER_GITLAB_"`
-	Google      Google       `env:"AUTH_PROVIDER_GOOGLE_"`
-	LinkedIn    OAuth2       `env:"AUTH_PROVIDER_LINKEDIN_"`
-	Spotify     OAuth2       `env:"AUTH_PROVIDER_SPOTIFY_"`
-	Strava      OAuth2       `env:"AUTH_PROVIDER_STRAVA_"`
-	Twitch      OAuth2       `env:"AUTH_PROVIDER_TWITCH_"`
-	Twitter     Twitter      `env:"AUTH_PROVIDER_TWITTER_"`
-	WindowsLive OAuth2       `env:"AUTH_PROVIDER_WINDOWS_LIVE_"`
-	WorkOS      WorkOS       `env:"AUTH_PROVIDER_WORKOS_"`
-	OIDC        OIDC         `env:"AUTH_PROVIDER_OIDC_"`
+	Apple       Apple        `env:"AUTH_PROVIDER_APPLE_" title:"Apple"`
+	AzureAD     Microsoft    `env:"AUTH_PROVIDER_AZUREAD_" title:"Azure AD"`
+	Bitbucket   OAuth2Emails `env:"AUTH_PROVIDER_BITBUCKET_" title:"Bitbucket"`
+	Discord     OAuth2       `env:"AUTH_PROVIDER_DISCORD_" title:"Discord"`
+	EntraID     Microsoft    `env:"AUTH_PROVIDER_ENTRAID_" title:"Microsoft Entra ID"`
+	Facebook    OAuth2       `env:"AUTH_PROVIDER_FACEBOOK_" title:"Facebook"`
+	GitHub      OAuth2Emails `env:"AUTH_PROVIDER_GITHUB_" title:"GitHub"`
+	GitLab      OAuth2       `env:"AUTH_PROVIDER_GITLAB_" title:"GitLab"`
+	Google      Google       `env:"AUTH_PROVIDER_GOOGLE_" title:"Google"`
+	LinkedIn    OAuth2       `env:"AUTH_PROVIDER_LINKEDIN_" title:"LinkedIn"`
+	Spotify     OAuth2       `env:"AUTH_PROVIDER_SPOTIFY_" title:"Spotify"`
+	Strava      OAuth2       `env:"AUTH_PROVIDER_STRAVA_" title:"Strava"`
+	Twitch      OAuth2       `env:"AUTH_PROVIDER_TWITCH_" title:"Twitch"`
+	Twitter     Twitter      `env:"AUTH_PROVIDER_TWITTER_" title:"Twitter"`
+	WindowsLive OAuth2       `env:"AUTH_PROVIDER_WINDOWS_LIVE_" title:"Windows Live"`
+	WorkOS      WorkOS       `env:"AUTH_PROVIDER_WORKOS_" title:"WorkOS"`
+	OIDC        OIDC         `env:"AUTH_PROVIDER_OIDC_" title:"OpenID Connect"`
 }
 
 // OAuth2 is what every OAuth 2.0 provider has. An empty Scope means the
@@ -205,6 +205,8 @@ func microsoftURL(tenant, path string) string {
 type Variable struct {
 	// Name is the variable, e.g. AUTH_PROVIDER_GITHUB_CLIENT_ID.
 	Name string
+	// Provider is the provider's name for people ("GitHub").
+	Provider string
 	// Field points into the Config Variables was called on: a *bool, a
 	// *string or a *[]string.
 	Field any
@@ -212,18 +214,24 @@ type Variable struct {
 	Secret bool
 	// Default is the value in Defaults(), as text (lists comma-joined).
 	Default string
+	// Doc says what the variable does, in a sentence or two.
+	Doc string
+	// Ours: hasura-auth has no such variable.
+	Ours bool
 }
 
 // Variables lists every variable of c in declaration order, with pointers
 // to its fields, so that a configuration loader can fill c mechanically.
 func (c *Config) Variables() []Variable {
 	var vars []Variable
-	collect(reflect.ValueOf(c).Elem(), "", &vars)
+	collect(reflect.ValueOf(c).Elem(), "", "", &vars)
 	defaults := Defaults()
 	var defs []Variable
-	collect(reflect.ValueOf(&defaults).Elem(), "", &defs)
+	collect(reflect.ValueOf(&defaults).Elem(), "", "", &defs)
 	for i := range vars {
 		vars[i].Default = text(defs[i].Field)
+		vars[i].Doc = variableDoc(vars[i])
+		vars[i].Ours = !hasuraAuthVariables[vars[i].Name]
 	}
 	return vars
 }
@@ -238,23 +246,28 @@ func (c *Config) variableNames() map[any]string {
 	return names
 }
 
-func collect(v reflect.Value, prefix string, out *[]Variable) {
+func collect(v reflect.Value, prefix, title string, out *[]Variable) {
 	t := v.Type()
 	for i := range t.NumField() {
 		f := t.Field(i)
 		fv := v.Field(i)
 		tag := f.Tag.Get("env")
 		if f.Type.Kind() == reflect.Struct {
-			collect(fv, prefix+tag, out)
+			sub := title
+			if s := f.Tag.Get("title"); s != "" {
+				sub = s
+			}
+			collect(fv, prefix+tag, sub, out)
 			continue
 		}
 		if tag == "" {
 			continue
 		}
 		*out = append(*out, Variable{
-			Name:   prefix + tag,
-			Field:  fv.Addr().Interface(),
-			Secret: f.Tag.Get("secret") == "true",
+			Name:     prefix + tag,
+			Provider: title,
+			Field:    fv.Addr().Interface(),
+			Secret:   f.Tag.Get("secret") == "true",
 		})
 	}
 }
@@ -269,4 +282,17 @@ func text(field any) string {
 		return strings.Join(*v, ",")
 	}
 	return ""
+}
+
+// Fields maps each variable's name to its field in c (a *bool, *string or
+// *[]string): Variables without the defaults and documentation, for
+// filling c cheaply.
+func (c *Config) Fields() map[string]any {
+	var vars []Variable
+	collect(reflect.ValueOf(c).Elem(), "", "", &vars)
+	m := make(map[string]any, len(vars))
+	for _, v := range vars {
+		m[v.Name] = v.Field
+	}
+	return m
 }
