@@ -23,6 +23,7 @@ import (
 	"github.com/hasura-auth-go/auth/janitor"
 	"github.com/hasura-auth-go/auth/logging"
 	"github.com/hasura-auth-go/auth/metrics"
+	"github.com/hasura-auth-go/auth/oidcprovider"
 	"github.com/hasura-auth-go/auth/ratelimit"
 	"github.com/hasura-auth-go/auth/session"
 	"github.com/hasura-auth-go/auth/token"
@@ -38,6 +39,7 @@ type Handlers struct {
 	log      *slog.Logger
 	audit    *audit.Recorder
 	janitor  *janitor.Janitor
+	oidc     *oidcprovider.Service // nil: AUTH_OAUTH2_PROVIDER_ENABLED=false
 
 	limiter    *ratelimit.Limiter // nil: AUTH_RATE_LIMIT_ENABLE=false
 	pacer      *ratelimit.Pacer
@@ -57,10 +59,11 @@ type Options struct {
 	Sessions *session.Service
 	Tokens   *token.Service
 	Log      *slog.Logger
-	Audit    *audit.Recorder    // PATs, admin key rotation, sign-in outcomes
-	Janitor  *janitor.Janitor   // for POST /sessions/purge-expired
-	Limiter  *ratelimit.Limiter // nil: no rate limits
-	Metrics  *metrics.Metrics   // nil: no /metrics
+	Audit    *audit.Recorder       // PATs, admin key rotation, sign-in outcomes
+	Janitor  *janitor.Janitor      // for POST /sessions/purge-expired
+	Limiter  *ratelimit.Limiter    // nil: no rate limits
+	Metrics  *metrics.Metrics      // nil: no /metrics
+	OIDC     *oidcprovider.Service // nil: the OpenID Connect provider is off
 }
 
 const requestIDKey = "request_id"
@@ -70,7 +73,7 @@ const requestIDKey = "request_id"
 // document it serves from the same table (openapi.go).
 func NewRouter(o Options) (*gin.Engine, error) {
 	h := &Handlers{cfg: o.Config, db: o.DB, accounts: o.Accounts, sessions: o.Sessions, tokens: o.Tokens, log: o.Log, audit: o.Audit, janitor: o.Janitor}
-	h.limiter, h.metrics = o.Limiter, o.Metrics
+	h.limiter, h.metrics, h.oidc = o.Limiter, o.Metrics, o.OIDC
 	h.pacer, h.corsPolicy = ratelimit.NewPacer(pacingCeiling), newCORSPolicy(o.Config)
 	if o.Audit == nil {
 		return nil, errors.New("handlers: an audit recorder is required")

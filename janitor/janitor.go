@@ -1,6 +1,6 @@
 // Package janitor deletes what has expired: refresh tokens (sessions and
-// PATs), retired refresh token generations, tickets, and audit rows past
-// their retention. It runs in the background on every instance and on demand
+// PATs), retired refresh token generations, tickets, the OpenID Connect
+// provider's requests, codes and grants, and audit rows past their retention. It runs in the background on every instance and on demand
 // (POST /sessions/purge-expired).
 //
 // Every statement touches at most one batch of rows, picked with FOR UPDATE
@@ -60,11 +60,12 @@ type Result struct {
 	RefreshTokenHistory int64 `json:"refreshTokenHistory"` // retired generations past expires_at
 	Tickets             int64 `json:"tickets"`             // users whose expired ticket was cleared
 	AuditLog            int64 `json:"auditLog"`            // audit rows older than the retention
+	OAuth2              int64 `json:"oauth2"`              // the OpenID Connect provider's requests, codes, grants and retired tokens past expires_at
 }
 
 // Total is the number of rows touched.
 func (r Result) Total() int64 {
-	return r.RefreshTokens + r.RefreshTokenHistory + r.Tickets + r.AuditLog
+	return r.RefreshTokens + r.RefreshTokenHistory + r.Tickets + r.AuditLog + r.OAuth2
 }
 
 // One statement per kind: $1 is the cut-off, $2 the batch size. Each picks
@@ -99,6 +100,13 @@ func (j *Janitor) RunOnce(ctx context.Context) (Result, error) {
 		{models.PurgeExpiredHistorySQL, now, &res.RefreshTokenHistory},
 		{models.PurgeExpiredRefreshTokensSQL, now, &res.RefreshTokens},
 		{purgeTickets, now, &res.Tickets},
+	}
+	for _, q := range models.PurgeExpiredOAuth2SQL {
+		steps = append(steps, struct {
+			sql   string
+			at    time.Time
+			count *int64
+		}{q, now, &res.OAuth2})
 	}
 	if j.retention > 0 {
 		steps = append(steps, struct {

@@ -23,6 +23,13 @@ var ourAdditions = []string{
 	"table auth.user_email_otp_state",
 	"table auth.webauthn_challenges",
 	"table auth.webauthn_key_details",
+	// The OpenID Connect provider: nhost's tables (migration 0104) and our history.
+	"table auth.oauth2_clients",
+	"table auth.oauth2_auth_requests",
+	"table auth.oauth2_authorization_codes",
+	"table auth.oauth2_refresh_tokens",
+	"table auth.oauth2_refresh_token_history",
+	"function auth.generate_oauth2_client_id()",
 	// A user's security keys are listed by user.
 	"index auth.user_security_keys.user_security_keys_user_id_idx",
 	// Refresh rotation and PAT sessions on auth.refresh_tokens.
