@@ -60,16 +60,16 @@ type Options struct {
 
 // Service is the provider.
 type Service struct {
-	db        *gorm.DB
-	tokens    *token.Service
-	issuer    string
-	loginURL  *url.URL
-	accessTTL time.Duration
+	db         *gorm.DB
+	tokens     *token.Service
+	issuer     string
+	loginURL   *url.URL
+	accessTTL  time.Duration
 	refreshTTL time.Duration
-	cimd      *cimdFetcher // nil: CIMD off
-	now       func() time.Time
-	log       *slog.Logger
-	audit     *audit.Recorder
+	cimd       *cimdFetcher // nil: CIMD off
+	now        func() time.Time
+	log        *slog.Logger
+	audit      *audit.Recorder
 }
 
 // New checks that tokens can be published (applications verify them with
