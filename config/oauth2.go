@@ -26,8 +26,7 @@ func oauth2ProviderVars() []Var {
 		v("AUTH_OAUTH2_PROVIDER_ENABLED", "false", toBool(func(c *Config) *bool { return &p(c).Enabled }),
 			"true: serve /oauth2/* and /.well-known/openid-configuration. Needs an asymmetric signing key: generated keys (HASURA_GRAPHQL_JWT_SECRET unset) or an RS*/ES*/Ed25519 secret with its signing_key.").ours(),
 		v("AUTH_OAUTH2_PROVIDER_LOGIN_URL", "", toText(func(c *Config) *string { return &p(c).LoginURLRaw }),
-			"Page of your front end where users sign in and consent; /oauth2/authorize redirects there with ?request_id=. Default AUTH_CLIENT_URL/oauth2/login.").
-			example("http://localhost:3000/oauth2/login").ours(),
+			"Page of your front end where users sign in and consent; /oauth2/authorize redirects there with ?request_id=. Default AUTH_CLIENT_URL/oauth2/login.").ours(),
 		v("AUTH_OAUTH2_PROVIDER_ACCESS_TOKEN_TTL", "900", toSeconds(func(c *Config) *time.Duration { return &p(c).AccessTokenTTL }),
 			"Lifetime of access and ID tokens issued to applications, seconds.").ours(),
 		v("AUTH_OAUTH2_PROVIDER_REFRESH_TOKEN_TTL", "2592000", toSeconds(func(c *Config) *time.Duration { return &p(c).RefreshTokenTTL }),

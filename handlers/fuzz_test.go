@@ -52,6 +52,7 @@ var bearerFuzzRoutes = []fuzzRoute{
 	{"POST", "/v1/user/deanonymize", ""}, // with an anonymous user's token
 	{"POST", "/v1/user/email/change", ""},
 	{"POST", "/v1/user/password", ""},
+	{"POST", "/v1/oauth2/login", ""},
 }
 
 var adminFuzzRoutes = []fuzzRoute{
@@ -66,6 +67,7 @@ var bodylessRoutes = []string{
 	"POST /v1/admin/users/:id/disable",
 	"POST /v1/admin/users/:id/enable",
 	"POST /v1/admin/users/:id/signout",
+	"POST /v1/oauth2/userinfo",
 }
 
 // genericSeeds go to every route in turn; routeSeeds to the route they fit.
@@ -102,6 +104,7 @@ var routeSeeds = map[string][]string{
 	},
 	"/v1/admin/users/:id/roles": {`{"defaultRole":"me","roles":["me","editor"]}`, `{"roles":[]}`, `{"roles":["a b"]}`},
 	"/v1/admin/keys/rotate":     {`{"algorithm":"ES999"}`, `{"algorithm":1}`},
+	"/v1/oauth2/login":          {`{"requestId":"6f3b8a52-2d8e-4a4a-9d55-6a7b3c1e0f11"}`, `{"requestId":"x"}`},
 }
 
 func addSeeds(f *testing.F, routes []fuzzRoute) {
@@ -149,6 +152,7 @@ func fuzzEnv(f *testing.F, overrides map[string]string) *env {
 		"AUTH_MFA_ENABLED":                "true",
 		"AUTH_EMAIL_PASSWORDLESS_ENABLED": "true",
 		"AUTH_OTP_EMAIL_ENABLED":          "true",
+		"AUTH_OAUTH2_PROVIDER_ENABLED":    "true",
 	}, overrides))
 }
 
@@ -242,7 +246,7 @@ func wouldRotate(body []byte) bool {
 func TestFuzzCoversEveryJSONRoute(t *testing.T) {
 	e := newEnv(t, nil)
 	fuzzed := map[string]bool{}
-	for _, list := range [][]fuzzRoute{publicFuzzRoutes, bearerFuzzRoutes, adminFuzzRoutes} {
+	for _, list := range [][]fuzzRoute{publicFuzzRoutes, bearerFuzzRoutes, adminFuzzRoutes, oauth2FormRoutes} {
 		for _, rt := range list {
 			fuzzed[rt.method+" "+rt.route] = true
 		}

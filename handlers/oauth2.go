@@ -141,44 +141,42 @@ func (h *Handlers) oauth2LoginPost(c *gin.Context) error {
 
 // oauth2Token: POST /oauth2/token.
 func (h *Handlers) oauth2Token(c *gin.Context) error {
-	p, form, cc, err := h.oauth2ClientRequest(c)
-	if err != nil {
-		return err
-	}
-	out, err := p.Token(c.Request.Context(), form, cc)
-	if err != nil {
-		return h.oauth2ClientError(c, cc, err)
-	}
-	noStore(c)
-	c.JSON(http.StatusOK, out)
-	return nil
+	return h.oauth2ClientEndpoint(c, func(p *oidcprovider.Service, form url.Values, cc oidcprovider.ClientCredentials) (any, error) {
+		return p.Token(c.Request.Context(), form, cc)
+	})
 }
 
 // oauth2Introspect: POST /oauth2/introspect.
 func (h *Handlers) oauth2Introspect(c *gin.Context) error {
-	p, form, cc, err := h.oauth2ClientRequest(c)
-	if err != nil {
-		return err
-	}
-	out, err := p.Introspect(c.Request.Context(), form, cc)
-	if err != nil {
-		return h.oauth2ClientError(c, cc, err)
-	}
-	noStore(c)
-	c.JSON(http.StatusOK, out)
-	return nil
+	return h.oauth2ClientEndpoint(c, func(p *oidcprovider.Service, form url.Values, cc oidcprovider.ClientCredentials) (any, error) {
+		return p.Introspect(c.Request.Context(), form, cc)
+	})
 }
 
 // oauth2Revoke: POST /oauth2/revoke; 200 with no body (RFC 7009 2.2).
 func (h *Handlers) oauth2Revoke(c *gin.Context) error {
+	return h.oauth2ClientEndpoint(c, func(p *oidcprovider.Service, form url.Values, cc oidcprovider.ClientCredentials) (any, error) {
+		return nil, p.Revoke(c.Request.Context(), form, cc)
+	})
+}
+
+// oauth2ClientEndpoint runs an endpoint an application's server calls with
+// its credentials; a nil answer is 200 with no body. Nothing is cached.
+func (h *Handlers) oauth2ClientEndpoint(c *gin.Context, serve func(*oidcprovider.Service, url.Values, oidcprovider.ClientCredentials) (any, error)) error {
 	p, form, cc, err := h.oauth2ClientRequest(c)
 	if err != nil {
 		return err
 	}
-	if err := p.Revoke(c.Request.Context(), form, cc); err != nil {
+	out, err := serve(p, form, cc)
+	if err != nil {
 		return h.oauth2ClientError(c, cc, err)
 	}
-	c.Status(http.StatusOK)
+	noStore(c)
+	if out == nil {
+		c.Status(http.StatusOK)
+		return nil
+	}
+	c.JSON(http.StatusOK, out)
 	return nil
 }
 

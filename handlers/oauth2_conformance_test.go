@@ -338,10 +338,7 @@ func TestOAuth2RefreshRotationAndReuse(t *testing.T) {
 	c := e.registerClient(false, "")
 	other := e.registerClient(false, "")
 	user := e.signUp(email(t), nil)
-	grant := func() tokenBody {
-		p := newAuthz(c, "openid profile email")
-		return e.mustExchange(c, e.authzCode(p, user), p.verifier)
-	}
+	grant := func() tokenBody { return e.grant(c, user, "openid profile email") }
 
 	first := grant()
 	r := e.refreshGrant(c, first.RefreshToken, nil)
@@ -395,10 +392,7 @@ func TestOAuth2RevocationAndIntrospection(t *testing.T) {
 	other := e.registerClient(false, "")
 	public := e.registerClient(true, "")
 	user := e.signUp(email(t), nil)
-	grant := func() tokenBody {
-		p := newAuthz(c, "openid")
-		return e.mustExchange(c, e.authzCode(p, user), p.verifier)
-	}
+	grant := func() tokenBody { return e.grant(c, user, "openid") }
 
 	tok := grant()
 	in := e.introspect(c, tok.AccessToken)
@@ -444,8 +438,7 @@ func TestOAuth2AlgorithmDowngradeAndForgery(t *testing.T) {
 	c := e.registerClient(true, "")
 	conf := e.registerClient(false, "")
 	user := e.signUp(email(t), nil)
-	p := newAuthz(c, "openid")
-	tok := e.mustExchange(c, e.authzCode(p, user), p.verifier)
+	tok := e.grant(c, user, "openid")
 	hdr, payload := jwtHeader(t, tok.AccessToken), claimsOf(t, tok.AccessToken)
 	kid, _ := hdr["kid"].(string)
 

@@ -160,6 +160,13 @@ func (e *env) mustExchange(c oauthClient, code, verifier string) tokenBody {
 	return tb
 }
 
+// grant runs the whole flow for user and returns c's tokens.
+func (e *env) grant(c oauthClient, user sessionBody, scope string) tokenBody {
+	e.t.Helper()
+	p := newAuthz(c, scope)
+	return e.mustExchange(c, e.authzCode(p, user), p.verifier)
+}
+
 // refreshGrant refreshes with c's credentials.
 func (e *env) refreshGrant(c oauthClient, refresh string, extra url.Values) *response {
 	e.t.Helper()
@@ -367,4 +374,32 @@ func jwtHeader(t testing.TB, jwt string) map[string]any {
 	var h map[string]any
 	require.NoError(t, json.Unmarshal(raw, &h))
 	return h
+}
+
+// The janitor purges what the provider leaves behind once expired: pending
+// requests, used codes, grants and their retired tokens.
+func TestOAuth2JanitorPurges(t *testing.T) {
+	e := providerEnv(t, map[string]string{"HASURA_GRAPHQL_DATABASE_URL": ownDB(t), "HASURA_GRAPHQL_ADMIN_SECRET": opsAdminSecret})
+	c := e.registerClient(true, "")
+	user := e.signUp(email(t), nil)
+	tok := e.grant(c, user, "openid")             // a request, a used code, a grant
+	r := e.refreshGrant(c, tok.RefreshToken, nil) // a retired token
+	require.Equal(t, 200, r.Status, "%s", r.Body)
+	e.authorize(newAuthz(c, "openid")) // a request never completed
+
+	purge := func() int64 {
+		r := e.do("POST", "/v1/sessions/purge-expired", nil, opsAdmin)
+		require.Equal(t, 200, r.Status, "%s", r.Body)
+		var res struct{ OAuth2 int64 }
+		r.decode(t, &res)
+		return res.OAuth2
+	}
+	e.clock.Advance(11 * time.Minute)
+	require.Equal(t, int64(3), purge(), "the used code and the two requests")
+	require.Equal(t, int64(1), e.count("oauth2_refresh_tokens", "client_id = ?", c.id), "the grant lives on")
+	e.clock.Advance(30 * 24 * time.Hour)
+	require.Equal(t, int64(2), purge(), "the grant and its retired token")
+	for _, table := range []string{"oauth2_auth_requests", "oauth2_authorization_codes", "oauth2_refresh_tokens", "oauth2_refresh_token_history"} {
+		require.Zero(t, e.count(table, "true"), table)
+	}
 }

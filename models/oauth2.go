@@ -3,7 +3,6 @@ package models
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -41,17 +40,10 @@ func (c *OAuth2Client) Public() bool { return c.SecretHash == nil }
 type textArray []string
 
 func (a *textArray) Scan(src any) error {
-	var b []byte
-	switch v := src.(type) {
-	case nil:
+	b, err := columnBytes(src)
+	if err != nil || b == nil {
 		*a = nil
-		return nil
-	case []byte:
-		b = v
-	case string:
-		b = []byte(v)
-	default:
-		return fmt.Errorf("text[]: unexpected type %T", src)
+		return err
 	}
 	return json.Unmarshal(b, (*[]string)(a))
 }
