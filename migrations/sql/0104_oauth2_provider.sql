@@ -70,9 +70,10 @@ CREATE TABLE IF NOT EXISTS auth.oauth2_authorization_codes (
   code_hash text NOT NULL UNIQUE,
   auth_request_id uuid NOT NULL REFERENCES auth.oauth2_auth_requests(id) ON UPDATE CASCADE ON DELETE CASCADE,
   created_at timestamptz NOT NULL DEFAULT now(),
-  expires_at timestamptz NOT NULL,
-  consumed_at timestamptz
+  expires_at timestamptz NOT NULL
 );
+-- Added apart, so that a database where nhost created the table gets them too.
+ALTER TABLE auth.oauth2_authorization_codes ADD COLUMN IF NOT EXISTS consumed_at timestamptz;
 CREATE INDEX IF NOT EXISTS oauth2_authorization_codes_expires_at_idx ON auth.oauth2_authorization_codes (expires_at);
 CREATE INDEX IF NOT EXISTS oauth2_authorization_codes_auth_request_id_idx ON auth.oauth2_authorization_codes (auth_request_id);
 
@@ -89,11 +90,12 @@ CREATE TABLE IF NOT EXISTS auth.oauth2_refresh_tokens (
   scopes text[] NOT NULL DEFAULT '{}',
   created_at timestamptz NOT NULL DEFAULT now(),
   expires_at timestamptz NOT NULL,
-  generation integer NOT NULL DEFAULT 0,
-  auth_time timestamptz,
   CONSTRAINT oauth2_refresh_tokens_scopes_check
     CHECK (scopes <@ ARRAY['openid', 'profile', 'email', 'phone', 'offline_access', 'graphql']::text[])
 );
+ALTER TABLE auth.oauth2_refresh_tokens
+  ADD COLUMN IF NOT EXISTS generation integer NOT NULL DEFAULT 0,
+  ADD COLUMN IF NOT EXISTS auth_time timestamptz;
 CREATE INDEX IF NOT EXISTS oauth2_refresh_tokens_user_id_idx ON auth.oauth2_refresh_tokens (user_id);
 CREATE INDEX IF NOT EXISTS oauth2_refresh_tokens_client_id_idx ON auth.oauth2_refresh_tokens (client_id);
 CREATE INDEX IF NOT EXISTS oauth2_refresh_tokens_expires_at_idx ON auth.oauth2_refresh_tokens (expires_at);
