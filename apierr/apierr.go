@@ -77,6 +77,24 @@ const (
 	OAuthProviderError       = "oauth-provider-error"       // the provider sent an error back (denied consent, …)
 )
 
+// OAuth 2.0 error codes (RFC 6749 section 5.2, RFC 6750, RFC 8707, OpenID
+// Connect), answered as {error, error_description} by the OpenID Connect
+// provider's routes (oidcprovider/, handlers/oauth2.go).
+const (
+	OAuthInvalidRequest          = "invalid_request"
+	OAuthInvalidClient           = "invalid_client"
+	OAuthInvalidGrant            = "invalid_grant"
+	OAuthUnauthorizedClient      = "unauthorized_client"
+	OAuthUnsupportedGrantType    = "unsupported_grant_type"
+	OAuthUnsupportedResponseType = "unsupported_response_type"
+	OAuthInvalidScope            = "invalid_scope"
+	OAuthInvalidTarget           = "invalid_target"
+	OAuthInvalidToken            = "invalid_token"
+	OAuthInsufficientScope       = "insufficient_scope"
+	OAuthRequestNotSupported     = "request_not_supported"
+	OAuthRequestURINotSupported  = "request_uri_not_supported"
+)
+
 type entry struct {
 	status  int
 	message string
@@ -125,6 +143,19 @@ var table = map[string]entry{
 	OAuthTokenExchangeFailed:        {http.StatusBadRequest, "The provider did not accept the sign-in"},
 	OAuthProfileFetchFailed:         {http.StatusBadRequest, "The account could not be read from the provider"},
 	OAuthProviderError:              {http.StatusBadRequest, "The provider returned an error"},
+
+	OAuthInvalidRequest:          {http.StatusBadRequest, "The request is missing a parameter, repeats one, or has an invalid value"},
+	OAuthInvalidClient:           {http.StatusUnauthorized, "Client authentication failed"},
+	OAuthInvalidGrant:            {http.StatusBadRequest, "The authorization code or refresh token is invalid, expired, revoked or was issued to another client"},
+	OAuthUnauthorizedClient:      {http.StatusBadRequest, "The client may not use this grant"},
+	OAuthUnsupportedGrantType:    {http.StatusBadRequest, "grant_type must be authorization_code or refresh_token"},
+	OAuthUnsupportedResponseType: {http.StatusBadRequest, "response_type must be code"},
+	OAuthInvalidScope:            {http.StatusBadRequest, "A requested scope is unknown or not allowed for this client"},
+	OAuthInvalidTarget:           {http.StatusBadRequest, "resource must be an absolute URI without a fragment"},
+	OAuthInvalidToken:            {http.StatusUnauthorized, "The access token is missing, invalid, expired or revoked"},
+	OAuthInsufficientScope:       {http.StatusForbidden, "The access token lacks the scope this endpoint needs"},
+	OAuthRequestNotSupported:     {http.StatusBadRequest, "Request objects are not supported"},
+	OAuthRequestURINotSupported:  {http.StatusBadRequest, "request_uri is not supported"},
 }
 
 // New returns the error for code with its default message.

@@ -48,7 +48,7 @@ const (
 	SignIn           Type = "sign-in"             // detail: method (email-password | totp | pat | webauthn | provider/<name> | idtoken/<name>)
 	SignInFailed     Type = "sign-in-failed"      // detail: method, reason (error code); email when given
 	SignUpFailed     Type = "sign-up-failed"      // refused after checks (e.g. email-already-in-use); detail: method, reason
-	RefreshReuse     Type = "refresh-token-reuse" // a rotated token was replayed; detail: refreshTokenId
+	RefreshReuse     Type = "refresh-token-reuse" // a rotated token was replayed; detail: refreshTokenId, or clientId and grantId (applications)
 	SignOut          Type = "sign-out"            // one session; detail: refreshTokenId
 	SignOutAll       Type = "sign-out-all"        // every session of the user, by the user
 	PasswordChanged  Type = "password-changed"    // reset or change
@@ -74,6 +74,9 @@ const (
 	// A key's signature counter did not grow: it may have been cloned.
 	// detail: keyId, stored, presented, ceremony (sign-in | elevate).
 	SecurityKeyCounterRegression Type = "security-key-counter-regression"
+
+	// The OpenID Connect provider (package oidcprovider).
+	OAuth2Authorized Type = "oauth2.authorized" // the user let an application sign them in; detail: clientId, scopes
 )
 
 // Actor says who acted. The default is the user the event is about (or an

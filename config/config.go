@@ -90,6 +90,9 @@ type Config struct {
 	RefreshTokenCookie bool     // AUTH_REFRESH_TOKEN_COOKIE: also hand the refresh token out as an httpOnly cookie
 	CORSAllowedOrigins []string // AUTH_CORS_ALLOWED_ORIGINS: normalised origins; "*" = any (see CORSOrigins)
 
+	// The OpenID Connect provider (oidcprovider/, config/oauth2.go).
+	OAuth2Provider OAuth2ProviderConfig
+
 	// Operators.
 	LogFormat     string // json | text
 	LogFormatText bool   // AUTH_LOG_FORMAT_TEXT (hasura-auth's): text logs
@@ -397,6 +400,7 @@ func (c *Config) validate(skip map[string]bool) error {
 	}
 	c.validateHardening(bad)
 	c.validateOperators(bad)
+	c.validateOAuth2Provider(bad)
 	c.validateCompat(bad)
 	if err := c.SMS.Validate(); err != nil {
 		errs = append(errs, err) // each line already names its variable

@@ -22,6 +22,7 @@ type RateLimit struct {
 type RateLimitConfig struct {
 	Enabled                                 bool // AUTH_RATE_LIMIT_ENABLE
 	Global, Email, SMS, BruteForce, Signups RateLimit
+	OAuth2Server                            RateLimit // the OpenID Connect provider's server-to-server endpoints
 	// EmailIsGlobal (AUTH_RATE_LIMIT_EMAIL_IS_GLOBAL): the email limit is one
 	// bucket for the whole server instead of one per client IP.
 	EmailIsGlobal  bool
@@ -31,7 +32,7 @@ type RateLimitConfig struct {
 	MemcachePrefix string
 }
 
-var rateLimitNames = []string{"GLOBAL", "EMAIL", "SMS", "BRUTE_FORCE", "SIGNUPS"}
+var rateLimitNames = []string{"GLOBAL", "EMAIL", "SMS", "BRUTE_FORCE", "SIGNUPS", "OAUTH2_SERVER"}
 
 func (r RateLimitConfig) byName(name string) RateLimit {
 	switch name {
@@ -43,6 +44,8 @@ func (r RateLimitConfig) byName(name string) RateLimit {
 		return r.SMS
 	case "BRUTE_FORCE":
 		return r.BruteForce
+	case "OAUTH2_SERVER":
+		return r.OAuth2Server
 	}
 	return r.Signups
 }

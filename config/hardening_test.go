@@ -18,6 +18,8 @@ func TestHardeningDefaults(t *testing.T) {
 		BruteForce:  RateLimit{10, 5 * time.Minute},
 		Signups:     RateLimit{10, 5 * time.Minute},
 		RedisPrefix: "hasura-auth:rl:",
+		// nhost's current auth's
+		OAuth2Server: RateLimit{100, 5 * time.Minute},
 	}, c.RateLimit, "hasura-auth's defaults")
 	require.Empty(t, c.TrustedProxies)
 	require.False(t, c.RefreshTokenCookie)

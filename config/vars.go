@@ -185,6 +185,7 @@ func coreSections() []Section {
 			v("AUTH_REQUIRE_ELEVATED_CLAIM", "disabled", toText(func(c *Config) *string { return &c.RequireElevatedClaim }),
 				"Elevated claim (x-hasura-auth-elevated) for sensitive endpoints (create PAT, enable TOTP, change email/password): disabled | recommended (only users with TOTP active must elevate) | required (everyone)."),
 		}},
+		{Title: "OpenID Connect provider", Intro: "Other applications sign their users in with this server (docs/oidc-provider.md). The names and defaults are nhost's current auth's; the standalone hasura-auth has none of them, hence **ours**.", Vars: oauth2ProviderVars()},
 		{Title: "Rate limits", Intro: "hasura-auth's names and defaults. Each limit is a burst of BURST requests per client IP, refilled at BURST per INTERVAL; over it: 429 + Retry-After.", Vars: append(append([]Var{
 			v("AUTH_RATE_LIMIT_ENABLE", "false", toBool(func(c *Config) *bool { return &c.RateLimit.Enabled }),
 				"true: enforce the limits below."),
@@ -221,7 +222,7 @@ func coreSections() []Section {
 	}
 }
 
-// rateLimitVars are the five AUTH_RATE_LIMIT_<NAME>_{BURST,INTERVAL} pairs.
+// rateLimitVars are the AUTH_RATE_LIMIT_<NAME>_{BURST,INTERVAL} pairs.
 func rateLimitVars() []Var {
 	limits := []struct {
 		name, what, burst, interval string
@@ -232,13 +233,18 @@ func rateLimitVars() []Var {
 		{"SMS", "Requests that send an SMS, per IP and per target phone number.", "10", "1h", func(c *Config) *RateLimit { return &c.RateLimit.SMS }},
 		{"BRUTE_FORCE", "Sign-in, elevation, /verify and OTP attempts, per IP and, separately, per target email or phone number.", "10", "5m", func(c *Config) *RateLimit { return &c.RateLimit.BruteForce }},
 		{"SIGNUPS", "Sign-ups, per IP.", "10", "5m", func(c *Config) *RateLimit { return &c.RateLimit.Signups }},
+		{"OAUTH2_SERVER", "Calls of applications' servers to /oauth2/token, /oauth2/introspect and /oauth2/revoke, per IP.", "100", "5m",
+			func(c *Config) *RateLimit { return &c.RateLimit.OAuth2Server }},
 	}
 	var out []Var
 	for _, l := range limits {
-		out = append(out,
-			v("AUTH_RATE_LIMIT_"+l.name+"_BURST", l.burst, toInt(func(c *Config) *int { return &l.field(c).Burst }), l.what),
-			v("AUTH_RATE_LIMIT_"+l.name+"_INTERVAL", l.interval, toDuration(func(c *Config) *time.Duration { return &l.field(c).Interval }),
-				"Refill interval of that limit."))
+		burst := v("AUTH_RATE_LIMIT_"+l.name+"_BURST", l.burst, toInt(func(c *Config) *int { return &l.field(c).Burst }), l.what)
+		interval := v("AUTH_RATE_LIMIT_"+l.name+"_INTERVAL", l.interval, toDuration(func(c *Config) *time.Duration { return &l.field(c).Interval }),
+			"Refill interval of that limit.")
+		if l.name == "OAUTH2_SERVER" { // nhost's current auth has it; hasura-auth does not
+			burst, interval = burst.ours(), interval.ours()
+		}
+		out = append(out, burst, interval)
 	}
 	return out
 }

@@ -36,6 +36,8 @@ func (h *Handlers) accessChecks(a Access) []gin.HandlerFunc {
 		return []gin.HandlerFunc{h.guard(h.requireWebhookOrAdmin)}
 	case MetricsToken:
 		return []gin.HandlerFunc{h.guard(h.requireMetricsToken)}
+	case OAuth2Bearer:
+		return []gin.HandlerFunc{h.requireOAuth2Bearer}
 	}
 	panic(fmt.Sprintf("unknown access %d", a))
 }

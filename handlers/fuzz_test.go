@@ -63,6 +63,7 @@ var bearerFuzzRoutes = []fuzzRoute{
 	{"POST", "/v1/elevate/webauthn/verify", ""},
 	{"PATCH", "/v1/user/webauthn/keys/:id", "/v1/user/webauthn/keys/{id}"},
 	{"POST", "/v1/link/idtoken", ""},
+	{"POST", "/v1/oauth2/login", ""},
 }
 
 var adminFuzzRoutes = []fuzzRoute{
@@ -80,6 +81,7 @@ var bodylessRoutes = []string{
 	"POST /v1/admin/users/:id/signout",
 	"POST /v1/user/webauthn/add",
 	"POST /v1/elevate/webauthn",
+	"POST /v1/oauth2/userinfo",
 }
 
 // genericSeeds go to every route in turn; routeSeeds to the route they fit.
@@ -133,6 +135,7 @@ var routeSeeds = map[string][]string{
 	},
 	"/v1/elevate/webauthn/verify": {`{"credential":{"type":"public-key","response":{}}}`},
 	"/v1/user/webauthn/keys/:id":  {`{"nickname":"Laptop"}`, `{"nickname":null}`},
+	"/v1/oauth2/login":            {`{"requestId":"6f3b8a52-2d8e-4a4a-9d55-6a7b3c1e0f11"}`, `{"requestId":"x"}`},
 }
 
 func addSeeds(f *testing.F, routes []fuzzRoute) {
@@ -184,6 +187,7 @@ func fuzzEnv(f *testing.F, overrides map[string]string) *env {
 		"AUTH_SMS_PASSWORDLESS_ENABLED":   "true",
 		"AUTH_SMS_PROVIDER":               "log",
 		"AUTH_WEBAUTHN_ENABLED":           "true",
+		"AUTH_OAUTH2_PROVIDER_ENABLED":    "true",
 	}, overrides))
 }
 
@@ -281,7 +285,7 @@ func wouldRotate(body []byte) bool {
 func TestFuzzCoversEveryJSONRoute(t *testing.T) {
 	e := newEnv(t, nil)
 	fuzzed := map[string]bool{}
-	for _, list := range [][]fuzzRoute{publicFuzzRoutes, bearerFuzzRoutes, adminFuzzRoutes} {
+	for _, list := range [][]fuzzRoute{publicFuzzRoutes, bearerFuzzRoutes, adminFuzzRoutes, oauth2FormRoutes} {
 		for _, rt := range list {
 			fuzzed[rt.method+" "+rt.route] = true
 		}

@@ -23,6 +23,7 @@ import (
 	"github.com/hasura-auth-go/auth/janitor"
 	"github.com/hasura-auth-go/auth/logging"
 	"github.com/hasura-auth-go/auth/metrics"
+	"github.com/hasura-auth-go/auth/oidcprovider"
 	"github.com/hasura-auth-go/auth/passkeys"
 	"github.com/hasura-auth-go/auth/ratelimit"
 	"github.com/hasura-auth-go/auth/session"
@@ -43,7 +44,8 @@ type Handlers struct {
 	log      *slog.Logger
 	audit    *audit.Recorder
 	janitor  *janitor.Janitor
-	passkeys *passkeys.Flows // nil: AUTH_WEBAUTHN_ENABLED=false
+	passkeys *passkeys.Flows       // nil: AUTH_WEBAUTHN_ENABLED=false
+	oidc     *oidcprovider.Service // nil: AUTH_OAUTH2_PROVIDER_ENABLED=false
 
 	limiter    *ratelimit.Limiter // nil: AUTH_RATE_LIMIT_ENABLE=false
 	pacer      *ratelimit.Pacer
@@ -65,11 +67,12 @@ type Options struct {
 	Sessions *session.Service
 	Tokens   *token.Service
 	Log      *slog.Logger
-	Audit    *audit.Recorder    // PATs, admin key rotation, sign-in outcomes
-	Janitor  *janitor.Janitor   // for POST /sessions/purge-expired
-	Passkeys *passkeys.Flows    // the WebAuthn routes; nil: they answer disabled-endpoint
-	Limiter  *ratelimit.Limiter // nil: no rate limits
-	Metrics  *metrics.Metrics   // nil: no /metrics
+	Audit    *audit.Recorder       // PATs, admin key rotation, sign-in outcomes
+	Janitor  *janitor.Janitor      // for POST /sessions/purge-expired
+	Passkeys *passkeys.Flows       // the WebAuthn routes; nil: they answer disabled-endpoint
+	Limiter  *ratelimit.Limiter    // nil: no rate limits
+	Metrics  *metrics.Metrics      // nil: no /metrics
+	OIDC     *oidcprovider.Service // nil: the OpenID Connect provider is off
 }
 
 const requestIDKey = "request_id"
@@ -80,7 +83,7 @@ const requestIDKey = "request_id"
 func NewRouter(o Options) (*gin.Engine, error) {
 	h := &Handlers{cfg: o.Config, db: o.DB, accounts: o.Accounts, sms: o.SMS, social: o.Social, sessions: o.Sessions, tokens: o.Tokens, log: o.Log, audit: o.Audit, janitor: o.Janitor}
 	h.passkeys = o.Passkeys
-	h.limiter, h.metrics = o.Limiter, o.Metrics
+	h.limiter, h.metrics, h.oidc = o.Limiter, o.Metrics, o.OIDC
 	h.pacer, h.corsPolicy = ratelimit.NewPacer(pacingCeiling), newCORSPolicy(o.Config)
 	if o.Audit == nil || o.SMS == nil {
 		return nil, errors.New("handlers: an audit recorder and the SMS sign-in are required")

@@ -63,6 +63,13 @@ var baseConfig = map[string]string{
 
 func newEnv(t testing.TB, overrides map[string]string) *env {
 	t.Helper()
+	return newEnvWith(t, overrides, server.Options{})
+}
+
+// newEnvWith builds the server with seams of server.Options (the clock and
+// log are the env's).
+func newEnvWith(t testing.TB, overrides map[string]string, o server.Options) *env {
+	t.Helper()
 	vals := map[string]string{"HASURA_GRAPHQL_DATABASE_URL": dbURL}
 	for k, v := range baseConfig {
 		vals[k] = v
@@ -78,7 +85,8 @@ func newEnv(t testing.TB, overrides map[string]string) *env {
 	ctx := context.Background()
 	db, err := server.OpenDB(ctx, cfg, log)
 	require.NoError(t, err)
-	srv, err := server.New(ctx, cfg, db, server.Options{Now: clock.Now, Log: log})
+	o.Now, o.Log = clock.Now, log
+	srv, err := server.New(ctx, cfg, db, o)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = srv.Close() })
 	return &env{t: t, srv: srv, clock: clock, logs: logs}

@@ -471,7 +471,7 @@ func TestPurgeExpired(t *testing.T) {
 	// Nothing has expired yet.
 	r = e.do("POST", "/v1/sessions/purge-expired", nil, hook)
 	require.Equal(t, 200, r.Status, "%s", r.Body)
-	require.JSONEq(t, `{"refreshTokens":0,"refreshTokenHistory":0,"tickets":0,"auditLog":0,"webauthnChallenges":0,"providerRequests":0}`, string(r.Body))
+	require.JSONEq(t, `{"refreshTokens":0,"refreshTokenHistory":0,"tickets":0,"auditLog":0,"webauthnChallenges":0,"providerRequests":0,"oauth2":0}`, string(r.Body))
 
 	// A fresh session made 31 days later survives; everything older goes.
 	e.clock.Advance(31 * 24 * time.Hour)
@@ -494,7 +494,7 @@ func TestPurgeExpired(t *testing.T) {
 	require.Nil(t, e.user(tickets.User.ID).Ticket)
 	e.requireAccess(fresh.AccessToken, 200)
 	r = e.do("POST", "/v1/sessions/purge-expired", nil, hook)
-	require.JSONEq(t, `{"refreshTokens":0,"refreshTokenHistory":0,"tickets":0,"auditLog":0,"webauthnChallenges":0,"providerRequests":0}`, string(r.Body))
+	require.JSONEq(t, `{"refreshTokens":0,"refreshTokenHistory":0,"tickets":0,"auditLog":0,"webauthnChallenges":0,"providerRequests":0,"oauth2":0}`, string(r.Body))
 }
 
 // Several instances purge at once: each row goes exactly once, nobody waits

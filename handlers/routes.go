@@ -56,6 +56,9 @@ const (
 	AdminSecret  // X-Hasura-Admin-Secret
 	WebhookKey   // X-Webhook-Key (AUTH_WEBHOOK_KEY) or the admin secret
 	MetricsToken // AUTH_METRICS_TOKEN as a Bearer token, when set
+	// OAuth2Bearer: an access token the OpenID Connect provider issued to an
+	// application (not a session's: Bearer refuses those tokens).
+	OAuth2Bearer
 )
 
 // UserEffect says whether a route may change what GET /user shows, so that
@@ -205,6 +208,21 @@ var routes = []Route{
 	{Method: "PUT", Path: "/admin/users/:id/roles", Handle: (*Handlers).adminSetRoles, Access: AdminSecret},
 	{Method: "POST", Path: "/admin/users/:id/signout", Handle: (*Handlers).adminSignOutAll, Access: AdminSecret},
 	{Method: "GET", Path: "/admin/audit-log", Handle: (*Handlers).adminAuditLog, Access: AdminSecret},
+
+	// The OpenID Connect provider (oauth2.go): errors as RFC 6749's, except
+	// on the two routes the application's login UI calls.
+	{Method: "GET", Path: "/.well-known/openid-configuration", Handle: (*Handlers).oauth2Discovery, Errors: oauth2Error},
+	{Method: "GET", Path: "/.well-known/oauth-authorization-server", Handle: (*Handlers).oauth2Discovery, Errors: oauth2Error},
+	{Method: "GET", Path: "/oauth2/jwks", Handle: (*Handlers).oauth2JWKS, Errors: oauth2Error},
+	{Method: "GET", Path: "/oauth2/authorize", Handle: (*Handlers).oauth2Authorize, Rate: rl.BruteForce, Errors: oauth2Error},
+	{Method: "POST", Path: "/oauth2/authorize", Handle: (*Handlers).oauth2Authorize, Rate: rl.BruteForce, Users: KeepsUsers, Errors: oauth2Error},
+	{Method: "GET", Path: "/oauth2/login", Handle: (*Handlers).oauth2LoginGet, Rate: rl.BruteForce},
+	{Method: "POST", Path: "/oauth2/login", Handle: (*Handlers).oauth2LoginPost, Access: Bearer, Rate: rl.BruteForce, Users: KeepsUsers},
+	{Method: "POST", Path: "/oauth2/token", Handle: (*Handlers).oauth2Token, Rate: rl.OAuth2Server, Users: KeepsUsers, Errors: oauth2Error},
+	{Method: "POST", Path: "/oauth2/introspect", Handle: (*Handlers).oauth2Introspect, Rate: rl.OAuth2Server, Users: KeepsUsers, Errors: oauth2Error},
+	{Method: "POST", Path: "/oauth2/revoke", Handle: (*Handlers).oauth2Revoke, Rate: rl.OAuth2Server, Users: KeepsUsers, Errors: oauth2Error},
+	{Method: "GET", Path: "/oauth2/userinfo", Handle: (*Handlers).oauth2UserInfo, Access: OAuth2Bearer, Errors: oauth2Error},
+	{Method: "POST", Path: "/oauth2/userinfo", Handle: (*Handlers).oauth2UserInfo, Access: OAuth2Bearer, Users: KeepsUsers, Errors: oauth2Error},
 }
 
 // EmptiesProfiles reports whether the profile cache is emptied after r.

@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"database/sql"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -80,6 +81,17 @@ func TestRouteTraitsFollowTheRules(t *testing.T) {
 			strings.HasSuffix(rt.Path, "/verify") || strings.HasSuffix(rt.Path, "/otp")
 		if _, excepted := notBruteForce[k]; guesses && !excepted {
 			require.True(t, rt.Rate.Has(rl.BruteForce), "%s: a secret can be guessed here: Rate needs ratelimit.BruteForce", k)
+		}
+		// nhost's rules for its OpenID Connect provider: authorizing and
+		// consenting can be guessed at, applications' servers have their class.
+		if rt.Path == "/oauth2/authorize" || rt.Path == "/oauth2/login" {
+			require.True(t, rt.Rate.Has(rl.BruteForce), "%s: Rate needs ratelimit.BruteForce, as nhost has it", k)
+		}
+		if rt.Path == "/oauth2/token" || rt.Path == "/oauth2/introspect" || rt.Path == "/oauth2/revoke" {
+			require.True(t, rt.Rate.Has(rl.OAuth2Server), "%s: Rate needs ratelimit.OAuth2Server", k)
+		}
+		if (strings.HasPrefix(rt.Path, "/oauth2/") && rt.Path != "/oauth2/login") || strings.HasPrefix(rt.Path, "/.well-known/o") {
+			require.NotNil(t, rt.Errors, "%s: an OAuth 2.0 route answers RFC 6749's errors (Errors: oauth2Error)", k)
 		}
 		if strings.HasPrefix(rt.Path, "/signup") {
 			require.True(t, rt.Rate.Has(rl.SignUp), "%s creates accounts: Rate needs ratelimit.SignUp", k)
@@ -389,6 +401,69 @@ var routeExamples = map[string]func(w *walker) call{
 		return call{path: "/v1/admin/users/" + u.id + "/signout", headers: walkAdmin, subject: u.id}
 	},
 	"GET /admin/audit-log": func(*walker) call { return call{path: "/v1/admin/audit-log", headers: walkAdmin} },
+
+	"GET /.well-known/openid-configuration":       func(*walker) call { return call{path: "/v1/.well-known/openid-configuration"} },
+	"GET /.well-known/oauth-authorization-server": func(*walker) call { return call{path: "/v1/.well-known/oauth-authorization-server"} },
+	"GET /oauth2/jwks":                            func(*walker) call { return call{path: "/v1/oauth2/jwks"} },
+	"GET /oauth2/authorize": func(w *walker) call {
+		p := newAuthz(w.e.registerClient(true, ""), "openid")
+		return call{path: "/v1/oauth2/authorize?" + p.values.Encode()}
+	},
+	"POST /oauth2/authorize": func(w *walker) call {
+		p := newAuthz(w.e.registerClient(true, ""), "openid")
+		return call{path: "/v1/oauth2/authorize", body: p.values.Encode(), headers: []header{formType}}
+	},
+	"GET /oauth2/login": func(w *walker) call {
+		id := w.e.authorize(newAuthz(w.e.registerClient(true, ""), "openid"))
+		return call{path: "/v1/oauth2/login?request_id=" + id}
+	},
+	"POST /oauth2/login": func(w *walker) call {
+		u := w.user(true)
+		id := w.e.authorize(newAuthz(w.e.registerClient(true, ""), "openid profile"))
+		return call{path: "/v1/oauth2/login", body: map[string]any{"requestId": id}, headers: []header{bearer(u.access)}, subject: u.id}
+	},
+	"POST /oauth2/token": func(w *walker) call {
+		c, u := w.e.registerClient(false, ""), w.user(true)
+		p := newAuthz(c, "openid")
+		code := w.e.consent(w.e.authorize(p), u.access).Query().Get("code")
+		v := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {rpRedirect}, "code_verifier": {p.verifier}}
+		return call{path: "/v1/oauth2/token", body: v.Encode(), subject: u.id,
+			headers: []header{formType, {"Authorization", basicAuth(c)}}}
+	},
+	"POST /oauth2/introspect": func(w *walker) call {
+		c, tok, u := w.oauthTokens()
+		return call{path: "/v1/oauth2/introspect", body: url.Values{"token": {tok.AccessToken}}.Encode(), subject: u.id,
+			headers: []header{formType, {"Authorization", basicAuth(c)}}}
+	},
+	"POST /oauth2/revoke": func(w *walker) call {
+		c, tok, u := w.oauthTokens()
+		return call{path: "/v1/oauth2/revoke", body: url.Values{"token": {tok.RefreshToken}}.Encode(), subject: u.id,
+			headers: []header{formType, {"Authorization", basicAuth(c)}}}
+	},
+	"GET /oauth2/userinfo": func(w *walker) call {
+		_, tok, u := w.oauthTokens()
+		return call{path: "/v1/oauth2/userinfo", headers: []header{bearer(tok.AccessToken)}, subject: u.id}
+	},
+	"POST /oauth2/userinfo": func(w *walker) call {
+		_, tok, u := w.oauthTokens()
+		return call{path: "/v1/oauth2/userinfo", headers: []header{bearer(tok.AccessToken)}, subject: u.id}
+	},
+}
+
+var formType = header{"Content-Type", "application/x-www-form-urlencoded"}
+
+// basicAuth is client_secret_basic for c (RFC 6749 2.3.1: each part form-encoded).
+func basicAuth(c oauthClient) string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(c.id)+":"+url.QueryEscape(c.secret)))
+}
+
+// oauthTokens: a confidential client's tokens for a new user.
+func (w *walker) oauthTokens() (oauthClient, tokenBody, walkUser) {
+	w.t.Helper()
+	c, u := w.e.registerClient(false, ""), w.user(true)
+	p := newAuthz(c, "openid profile email")
+	code := w.e.consent(w.e.authorize(p), u.access).Query().Get("code")
+	return c, w.e.mustExchange(c, code, p.verifier), u
 }
 
 func TestRoutesBehaveAsDeclared(t *testing.T) {
@@ -409,6 +484,7 @@ func TestRoutesBehaveAsDeclared(t *testing.T) {
 		"AUTH_WEBHOOK_KEY":                          walkWebhookKey,
 		"AUTH_METRICS_TOKEN":                        walkMetricsToken,
 		"AUTH_WEBAUTHN_ENABLED":                     "true",
+		"AUTH_OAUTH2_PROVIDER_ENABLED":              "true",
 	}))
 	w.providers.setClock(w.e.clock.Now)
 	for _, rt := range handlers.Routes() {
@@ -454,7 +530,7 @@ func (w *walker) checkAccess(rt handlers.Route, c call) {
 	w.t.Helper()
 	var strip []string
 	switch rt.Access {
-	case handlers.Bearer, handlers.Elevated, handlers.ElevatedToAddKey, handlers.MetricsToken:
+	case handlers.Bearer, handlers.Elevated, handlers.ElevatedToAddKey, handlers.MetricsToken, handlers.OAuth2Bearer:
 		strip = []string{"Authorization"}
 	case handlers.AdminSecret:
 		strip = []string{"X-Hasura-Admin-Secret"}
@@ -475,6 +551,12 @@ func (w *walker) checkAccess(rt handlers.Route, c call) {
 	require.Less(w.t, len(kept), len(c.headers), "the example of a route with access %d must send its credential", rt.Access)
 	r := w.e.do(c.method, c.path, c.body, kept...)
 	require.Equal(w.t, 401, r.Status, "without credentials: %s", r.Body)
+	if rt.Errors != nil { // RFC 6750's answer
+		var body struct{ Error string }
+		r.decode(w.t, &body)
+		require.Equal(w.t, "invalid_token", body.Error)
+		return
+	}
 	require.Equal(w.t, "unauthorized", r.errorCode(w.t))
 }
 
@@ -562,7 +644,10 @@ func TestOpenAPIDescribesTheRoutesServed(t *testing.T) {
 				k := routeKey(rt.Method, mountedAt(rt, prefix)[0])
 				op := documented[routeKey(rt.Method, handlers.OpenAPIPath(mountedAt(rt, prefix)[0]))]
 				require.Equal(t, securityOf(rt.Access), op.securityKey(), "%s: the document's security disagrees with the row's Access", k)
-				require.Equal(t, rt.Session, doc.sessionForm(op), "%s: the document's answer disagrees with the row's Session", k)
+				if form := doc.sessionForm(op); !(form == handlers.SessionInRedirect && rt.Session == handlers.NoSession) {
+					require.Equal(t, rt.Session, form, "%s: the document's answer disagrees with the row's Session", k)
+				} // else a 302 whose Location holds no session (a login page): the walker checks what it holds
+
 			}
 
 			y := e.do("GET", prefix+"/openapi.yaml", nil)
@@ -648,6 +733,8 @@ func securityOf(a handlers.Access) string {
 		return "WebhookKey|AdminSecret"
 	case handlers.MetricsToken:
 		return "MetricsToken|"
+	case handlers.OAuth2Bearer:
+		return "OAuth2AccessToken"
 	}
 	return fmt.Sprintf("unknown access %d", a)
 }

@@ -1,6 +1,7 @@
 // Package janitor deletes what has expired: refresh tokens (sessions and
 // PATs), retired refresh token generations, tickets, WebAuthn challenges,
-// and audit rows past their retention. It runs in the background on every instance and on demand
+// abandoned provider sign-ins, the OpenID Connect provider's requests, codes
+// and grants, and audit rows past their retention. It runs in the background on every instance and on demand
 // (POST /sessions/purge-expired).
 //
 // Every statement touches at most one batch of rows, picked with FOR UPDATE
@@ -63,11 +64,12 @@ type Result struct {
 	AuditLog            int64 `json:"auditLog"`            // audit rows older than the retention
 	WebAuthnChallenges  int64 `json:"webauthnChallenges"`  // WebAuthn ceremonies past their timeout, finished or not
 	ProviderRequests    int64 `json:"providerRequests"`    // provider sign-ins never finished
+	OAuth2              int64 `json:"oauth2"`              // the OpenID Connect provider's requests, codes, grants and retired tokens past expires_at
 }
 
 // Total is the number of rows touched.
 func (r Result) Total() int64 {
-	return r.RefreshTokens + r.RefreshTokenHistory + r.Tickets + r.AuditLog + r.WebAuthnChallenges + r.ProviderRequests
+	return r.RefreshTokens + r.RefreshTokenHistory + r.Tickets + r.AuditLog + r.WebAuthnChallenges + r.ProviderRequests + r.OAuth2
 }
 
 // One statement per kind: $1 is the cut-off, $2 the batch size. Each picks
@@ -108,6 +110,13 @@ func (j *Janitor) RunOnce(ctx context.Context) (Result, error) {
 		{purgeTickets, now, &res.Tickets},
 		{webauthn.PurgeExpiredChallengesSQL, now, &res.WebAuthnChallenges},
 		{purgeProviderRequests, now, &res.ProviderRequests},
+	}
+	for _, q := range models.PurgeExpiredOAuth2SQL {
+		steps = append(steps, struct {
+			sql   string
+			at    time.Time
+			count *int64
+		}{q, now, &res.OAuth2})
 	}
 	if j.retention > 0 {
 		steps = append(steps, struct {
@@ -166,7 +175,7 @@ func (j *Janitor) Start(ctx context.Context) (stop func()) {
 			case res.Total() > 0:
 				j.log.Info("janitor purged expired rows", "refresh_tokens", res.RefreshTokens,
 					"refresh_token_history", res.RefreshTokenHistory, "tickets", res.Tickets, "audit_log", res.AuditLog,
-					"webauthn_challenges", res.WebAuthnChallenges, "provider_requests", res.ProviderRequests)
+					"webauthn_challenges", res.WebAuthnChallenges, "provider_requests", res.ProviderRequests, "oauth2", res.OAuth2)
 			}
 		}
 	}()

@@ -219,6 +219,10 @@ func authMetadata(t *testing.T) []metadata.Source {
 var (
 	wantTracks = []string{
 		"pg_track_table auth.provider_requests",
+		"pg_track_table auth.oauth2_auth_requests",
+		"pg_track_table auth.oauth2_authorization_codes",
+		"pg_track_table auth.oauth2_clients",
+		"pg_track_table auth.oauth2_refresh_tokens",
 		"pg_track_table auth.providers",
 		"pg_track_table auth.refresh_token_types",
 		"pg_track_table auth.refresh_tokens",
@@ -229,6 +233,17 @@ var (
 		"pg_track_table auth.users",
 	}
 	wantRelationships = []string{
+		"pg_create_object_relationship auth.oauth2_auth_requests.client",
+		"pg_create_object_relationship auth.oauth2_auth_requests.user",
+		"pg_create_array_relationship auth.oauth2_auth_requests.authorizationCodes",
+		"pg_create_array_relationship auth.oauth2_auth_requests.refreshTokens",
+		"pg_create_object_relationship auth.oauth2_authorization_codes.authRequest",
+		"pg_create_object_relationship auth.oauth2_clients.createdByUser",
+		"pg_create_array_relationship auth.oauth2_clients.authRequests",
+		"pg_create_array_relationship auth.oauth2_clients.oauth2RefreshTokens",
+		"pg_create_object_relationship auth.oauth2_refresh_tokens.authRequest",
+		"pg_create_object_relationship auth.oauth2_refresh_tokens.client",
+		"pg_create_object_relationship auth.oauth2_refresh_tokens.user",
 		"pg_create_array_relationship auth.providers.userProviders",
 		"pg_create_array_relationship auth.refresh_token_types.refreshTokens",
 		"pg_create_object_relationship auth.refresh_tokens.user",
@@ -240,6 +255,8 @@ var (
 		"pg_create_object_relationship auth.user_roles.user",
 		"pg_create_object_relationship auth.user_security_keys.user",
 		"pg_create_object_relationship auth.users.defaultRoleByRole",
+		"pg_create_array_relationship auth.users.oauth2AuthRequests",
+		"pg_create_array_relationship auth.users.oauth2RefreshTokens",
 		"pg_create_array_relationship auth.users.refreshTokens",
 		"pg_create_array_relationship auth.users.roles",
 		"pg_create_array_relationship auth.users.securityKeys",
@@ -261,7 +278,7 @@ func TestMetadataApplyFresh(t *testing.T) {
 	res, err := h.client.Apply(context.Background(), authMetadata(t))
 	require.NoError(t, err)
 	require.Equal(t, concat(wantTracks, wantRelationships), h.fake.takeCalls())
-	require.Equal(t, metadata.Result{Tracked: 9, RelationshipsCreated: 15}, res)
+	require.Equal(t, metadata.Result{Tracked: 13, RelationshipsCreated: 28}, res)
 	require.Empty(t, h.sleeps.d)
 }
 
@@ -328,7 +345,7 @@ func TestMetadataApplyIdempotent(t *testing.T) {
 		}
 	}
 	require.Equal(t, concat(want, wantRelationships), h.fake.takeCalls())
-	require.Equal(t, metadata.Result{AlreadyTracked: 9, AlreadyExisted: 15}, res)
+	require.Equal(t, metadata.Result{AlreadyTracked: 13, AlreadyExisted: 28}, res)
 	require.JSONEq(t, `{"type":"pg_set_table_is_enum","args":{"source":"default",
 		"table":{"name":"refresh_token_types","schema":"auth"},"is_enum":true}}`,
 		string(h.fake.bodies["pg_set_table_is_enum auth.refresh_token_types"]))
@@ -348,7 +365,7 @@ func TestMetadataApplyWaitsForHasura(t *testing.T) {
 		retried[i] = wantTracks[0]
 	}
 	require.Equal(t, concat(retried, wantTracks, wantRelationships), h.fake.takeCalls())
-	require.Equal(t, metadata.Result{Tracked: 9, RelationshipsCreated: 15, Retries: 6}, res)
+	require.Equal(t, metadata.Result{Tracked: 13, RelationshipsCreated: 28, Retries: 6}, res)
 
 	logs := h.logs.String()
 	require.Equal(t, 1, strings.Count(logs, "level=WARN msg=\"hasura metadata API not ready, retrying\""), logs)
@@ -372,7 +389,7 @@ func TestMetadataApplyPermanentErrors(t *testing.T) {
 			refuse:     "pg_create_array_relationship auth.users.roles",
 			body:       `{"path":"$.args","error":"no foreign constraint exists on the given column","code":"constraint-violation"}`,
 			wantErr:    "pg_create_array_relationship auth.users.roles: hasura answered 400 constraint-violation: no foreign constraint exists on the given column",
-			wantResult: metadata.Result{Tracked: 9, RelationshipsCreated: 14},
+			wantResult: metadata.Result{Tracked: 13, RelationshipsCreated: 27},
 		},
 		{
 			name:    "one table refused",
@@ -385,7 +402,7 @@ func TestMetadataApplyPermanentErrors(t *testing.T) {
 				"pg_create_object_relationship auth.user_roles.user",
 				"pg_create_array_relationship auth.users.roles",
 			},
-			wantResult: metadata.Result{Tracked: 8, RelationshipsCreated: 11, Skipped: 4},
+			wantResult: metadata.Result{Tracked: 12, RelationshipsCreated: 24, Skipped: 4},
 		},
 	}
 	for _, tc := range cases {

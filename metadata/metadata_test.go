@@ -20,20 +20,23 @@ import (
 	"github.com/hasura-auth-go/auth/testsupport"
 )
 
-// hasura-auth's tracked tables.
+// hasura-auth's tracked tables, and the OpenID Connect provider's, which
+// nhost's current auth tracks.
 var hasuraAuthTables = []string{
+	"auth.oauth2_auth_requests", "auth.oauth2_authorization_codes", "auth.oauth2_clients", "auth.oauth2_refresh_tokens",
 	"auth.provider_requests", "auth.providers", "auth.refresh_token_types", "auth.refresh_tokens", "auth.roles",
 	"auth.user_providers", "auth.user_roles", "auth.user_security_keys", "auth.users",
 }
 
 // Tables of ours that must never reach GraphQL, even for the admin role by accident.
 var internalTables = map[string]string{
-	"auth.jwt_signing_keys":      "holds private signing keys",
-	"auth.refresh_token_history": "holds refresh token hashes and sealed tokens",
-	"auth.schema_migrations":     "migration bookkeeping",
-	"auth.user_totp_state":       "TOTP replay and lockout counters",
-	"auth.webauthn_challenges":   "WebAuthn ceremonies in progress, with the emails and options of pending sign-ups",
-	"auth.webauthn_key_details":  "our bookkeeping of security keys (GET /user/webauthn/keys serves it)",
+	"auth.jwt_signing_keys":             "holds private signing keys",
+	"auth.refresh_token_history":        "holds refresh token hashes and sealed tokens",
+	"auth.schema_migrations":            "migration bookkeeping",
+	"auth.user_totp_state":              "TOTP replay and lockout counters",
+	"auth.webauthn_challenges":          "WebAuthn ceremonies in progress, with the emails and options of pending sign-ups",
+	"auth.webauthn_key_details":         "our bookkeeping of security keys (GET /user/webauthn/keys serves it)",
+	"auth.oauth2_refresh_token_history": "holds retired refresh token hashes of applications",
 }
 
 func loadTables(t *testing.T) map[string]metadata.Table {
@@ -111,6 +114,8 @@ func TestEmbeddedMetadataRelationships(t *testing.T) {
 	require.Equal(t, map[string][]rel{
 		"auth.users": {
 			{"object", "defaultRoleByRole", "default_role"},
+			{"array", "oauth2AuthRequests", "auth.oauth2_auth_requests.user_id"},
+			{"array", "oauth2RefreshTokens", "auth.oauth2_refresh_tokens.user_id"},
 			{"array", "refreshTokens", "auth.refresh_tokens.user_id"},
 			{"array", "roles", "auth.user_roles.user_id"},
 			{"array", "securityKeys", "auth.user_security_keys.user_id"},
@@ -132,6 +137,23 @@ func TestEmbeddedMetadataRelationships(t *testing.T) {
 			{"object", "user", "user_id"},
 		},
 		"auth.user_security_keys": {{"object", "user", "user_id"}},
+		"auth.oauth2_clients": {
+			{"object", "createdByUser", "created_by"},
+			{"array", "authRequests", "auth.oauth2_auth_requests.client_id"},
+			{"array", "oauth2RefreshTokens", "auth.oauth2_refresh_tokens.client_id"},
+		},
+		"auth.oauth2_auth_requests": {
+			{"object", "client", "client_id"},
+			{"object", "user", "user_id"},
+			{"array", "authorizationCodes", "auth.oauth2_authorization_codes.auth_request_id"},
+			{"array", "refreshTokens", "auth.oauth2_refresh_tokens.auth_request_id"},
+		},
+		"auth.oauth2_authorization_codes": {{"object", "authRequest", "auth_request_id"}},
+		"auth.oauth2_refresh_tokens": {
+			{"object", "authRequest", "auth_request_id"},
+			{"object", "client", "client_id"},
+			{"object", "user", "user_id"},
+		},
 	}, got)
 }
 

@@ -29,6 +29,13 @@ var ourAdditions = []string{
 	// Provider sign-in requests expire (social/).
 	"column auth.provider_requests.expires_at",
 	"index auth.provider_requests.provider_requests_expires_at_idx",
+	// The OpenID Connect provider: nhost's tables (migration 0104) and our history.
+	"table auth.oauth2_clients",
+	"table auth.oauth2_auth_requests",
+	"table auth.oauth2_authorization_codes",
+	"table auth.oauth2_refresh_tokens",
+	"table auth.oauth2_refresh_token_history",
+	"function auth.generate_oauth2_client_id()",
 	// A user's security keys are listed by user.
 	"index auth.user_security_keys.user_security_keys_user_id_idx",
 	// Refresh rotation and PAT sessions on auth.refresh_tokens.

@@ -21,19 +21,26 @@ func (m JSONMap) Value() (driver.Value, error) {
 	return string(b), err
 }
 
-// Scan implements sql.Scanner.
-func (m *JSONMap) Scan(src any) error {
-	var b []byte
+// columnBytes is what database/sql hands a Scanner for a text or jsonb
+// column; nil for NULL.
+func columnBytes(src any) ([]byte, error) {
 	switch v := src.(type) {
 	case nil:
-		*m = nil
-		return nil
+		return nil, nil
 	case []byte:
-		b = v
+		return v, nil
 	case string:
-		b = []byte(v)
-	default:
-		return fmt.Errorf("jsonb: unexpected type %T", src)
+		return []byte(v), nil
+	}
+	return nil, fmt.Errorf("unexpected column type %T", src)
+}
+
+// Scan implements sql.Scanner.
+func (m *JSONMap) Scan(src any) error {
+	b, err := columnBytes(src)
+	if err != nil || b == nil {
+		*m = nil
+		return err
 	}
 	var out map[string]any
 	if err := json.Unmarshal(b, &out); err != nil {

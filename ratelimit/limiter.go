@@ -9,9 +9,10 @@ import (
 	"time"
 )
 
-// Rules are hasura-auth's five limits.
+// Rules are hasura-auth's five limits and nhost's OAuth2 server limit.
 type Rules struct {
 	Global, Email, SMS, BruteForce, Signups Rule
+	OAuth2Server                            Rule
 	// SignUpSendsEmail: sign-up (and deanonymize) mail a verification link
 	// (AUTH_EMAIL_SIGNIN_EMAIL_VERIFIED_REQUIRED), so they count as email too.
 	SignUpSendsEmail bool
@@ -32,6 +33,7 @@ type Limiter struct {
 func New(store Store, rules Rules, now func() time.Time) *Limiter {
 	rules.Global.Name, rules.Email.Name, rules.SMS.Name = "global", "email", "sms"
 	rules.BruteForce.Name, rules.Signups.Name = "bruteforce", "signups"
+	rules.OAuth2Server.Name = "oauth2-server"
 	return &Limiter{store: store, rules: rules, now: now}
 }
 
@@ -55,6 +57,9 @@ const (
 	BruteForce
 	// SignUp: creates accounts.
 	SignUp
+	// OAuth2Server: an application's server calls the OpenID Connect
+	// provider (token, introspection, revocation).
+	OAuth2Server
 )
 
 // Has reports whether c includes every limit of x.
@@ -73,7 +78,7 @@ type Request struct {
 
 // Denied says which limit refused a request and when to retry.
 type Denied struct {
-	Rule       string // global, email, sms, bruteforce, signups
+	Rule       string // global, email, sms, bruteforce, signups, oauth2-server
 	RetryAfter time.Duration
 }
 
@@ -118,6 +123,9 @@ func (l *Limiter) Check(ctx context.Context, req Request) (*Denied, error) {
 	}
 	if req.Class.Has(SignUp) {
 		takes = append(takes, take{l.rules.Signups, ip})
+	}
+	if req.Class.Has(OAuth2Server) {
+		takes = append(takes, take{l.rules.OAuth2Server, ip})
 	}
 	now := l.now()
 	for _, t := range takes {

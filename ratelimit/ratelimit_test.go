@@ -181,11 +181,12 @@ func TestLimiterEmailGlobal(t *testing.T) {
 func TestLimiterRules(t *testing.T) {
 	ip := netip.MustParseAddr("198.51.100.7")
 	rules := Rules{
-		Global:     Rule{Burst: 100, Interval: time.Minute},
-		Email:      Rule{Burst: 2, Interval: time.Hour},
-		SMS:        Rule{Burst: 2, Interval: time.Hour},
-		BruteForce: Rule{Burst: 3, Interval: 5 * time.Minute},
-		Signups:    Rule{Burst: 2, Interval: 5 * time.Minute},
+		Global:       Rule{Burst: 100, Interval: time.Minute},
+		Email:        Rule{Burst: 2, Interval: time.Hour},
+		SMS:          Rule{Burst: 2, Interval: time.Hour},
+		BruteForce:   Rule{Burst: 3, Interval: 5 * time.Minute},
+		Signups:      Rule{Burst: 2, Interval: 5 * time.Minute},
+		OAuth2Server: Rule{Burst: 5, Interval: 5 * time.Minute},
 
 		SignUpSendsEmail: true,
 	}
@@ -217,6 +218,7 @@ func TestLimiterRules(t *testing.T) {
 		{"sign-up mailing a verification link", SignUp | VerificationEmail, "", 3, "email"},
 		{"SMS", SMS, "", 3, "sms"},
 		{"sign-up", SignUp, "", 3, "signups"},
+		{"an application's token request", OAuth2Server, "", 6, "oauth2-server"},
 	}
 	for _, tc := range cases {
 		l := New(NewMemory(), rules, clock)

@@ -44,7 +44,7 @@ func newHardening(ctx context.Context, cfg *config.Config, db *gorm.DB, o Option
 	}
 	return m, ratelimit.New(store, ratelimit.Rules{
 		Global: rule(rl.Global), Email: rule(rl.Email), SMS: rule(rl.SMS),
-		BruteForce: rule(rl.BruteForce), Signups: rule(rl.Signups),
+		BruteForce: rule(rl.BruteForce), Signups: rule(rl.Signups), OAuth2Server: rule(rl.OAuth2Server),
 		SignUpSendsEmail: cfg.EmailVerifiedRequired, EmailGlobal: rl.EmailIsGlobal,
 	}, o.Now), nil
 }

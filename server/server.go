@@ -4,6 +4,7 @@ package server
 
 import (
 	"context"
+	"crypto/x509"
 	"fmt"
 	"log/slog"
 	"time"
@@ -23,6 +24,7 @@ import (
 	"github.com/hasura-auth-go/auth/metadata"
 	"github.com/hasura-auth-go/auth/metrics"
 	"github.com/hasura-auth-go/auth/models"
+	"github.com/hasura-auth-go/auth/oidcprovider"
 	"github.com/hasura-auth-go/auth/passkeys"
 	"github.com/hasura-auth-go/auth/ratelimit"
 	"github.com/hasura-auth-go/auth/session"
@@ -57,6 +59,9 @@ type Options struct {
 	// HASURA_GRAPHQL_GRAPHQL_URL and HASURA_GRAPHQL_ADMIN_SECRET are set
 	// (tests that point those at a stub of their own).
 	SkipHasuraMetadata bool
+	// CIMDRootCAs verifies client metadata documents' hosts (the OpenID
+	// Connect provider with CIMD); nil: the system's roots.
+	CIMDRootCAs *x509.CertPool
 }
 
 // OpenDB connects to PostgreSQL, retrying for cfg.DatabaseRetryFor. It says
@@ -206,9 +211,13 @@ func New(ctx context.Context, cfg *config.Config, db *gorm.DB, o Options) (*Serv
 	if err != nil {
 		return nil, err
 	}
+	provider, err := newOIDCProvider(cfg, db, tokens, recorder, o)
+	if err != nil {
+		return nil, err
+	}
 	router, err := handlers.NewRouter(handlers.Options{
 		Config: cfg, DB: db, Accounts: accounts, SMS: smsSignIn, Social: socialSignIn, Sessions: sessions, Tokens: tokens, Log: o.Log,
-		Audit: recorder, Janitor: jan, Metrics: m, Limiter: limiter, Passkeys: flows,
+		Audit: recorder, Janitor: jan, Metrics: m, Limiter: limiter, Passkeys: flows, OIDC: provider,
 	})
 	if err != nil {
 		if limiter != nil {
@@ -223,6 +232,21 @@ func New(ctx context.Context, cfg *config.Config, db *gorm.DB, o Options) (*Serv
 	return &Server{Config: cfg, DB: db, Tokens: tokens, Sessions: sessions, Accounts: accounts, Router: router,
 		Audit: recorder, Janitor: jan, Mailer: mailer, stopMetadata: stopMetadata, stopJanitor: stopJanitor, stopEpochs: stopEpochs,
 		Metrics: m, Limiter: limiter}, nil
+}
+
+// newOIDCProvider builds the OpenID Connect provider when
+// AUTH_OAUTH2_PROVIDER_ENABLED; nil when it is off.
+func newOIDCProvider(cfg *config.Config, db *gorm.DB, tokens *token.Service, recorder *audit.Recorder, o Options) (*oidcprovider.Service, error) {
+	p := cfg.OAuth2Provider
+	if !p.Enabled {
+		return nil, nil
+	}
+	return oidcprovider.New(oidcprovider.Options{
+		DB: db, Tokens: tokens, Issuer: cfg.ServerURL, LoginURL: p.LoginURL(cfg.ClientURL),
+		AccessTokenTTL: p.AccessTokenTTL, RefreshTokenTTL: p.RefreshTokenTTL,
+		CIMD: p.CIMDEnabled, CIMDAllowInsecure: p.CIMDAllowInsecureTransport, CIMDRootCAs: o.CIMDRootCAs,
+		Now: o.Now, Log: o.Log, Audit: recorder,
+	})
 }
 
 // Close releases the database pool.

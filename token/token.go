@@ -64,6 +64,7 @@ type keyState struct {
 	signer     *hasura.JWTSecret
 	method     jwt.SigningMethod // from the key's algorithm: Hasura's secret types lack PS256
 	verifier   *hasura.Verifier
+	published  []jose.JSONWebKey // the public keys of jwks, for verifying tokens of ours that Hasura's rules do not fit (oauth.go)
 	jwks       []byte
 	etag       string
 	validUntil time.Time // reload from the store at or after this instant
@@ -167,7 +168,7 @@ func staticState(secret *hasura.JWTSecret, now func() time.Time) (*keyState, err
 	if err != nil {
 		return nil, err
 	}
-	return &keyState{signer: secret, method: secret.SigningMethod(), verifier: v, jwks: body, etag: etag, validUntil: farFuture}, nil
+	return &keyState{signer: secret, method: secret.SigningMethod(), verifier: v, published: published, jwks: body, etag: etag, validUntil: farFuture}, nil
 }
 
 var farFuture = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -238,7 +239,8 @@ func (s *Service) reload(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.state.Store(&keyState{signer: signer, method: jwt.GetSigningMethod(signing.row.Algorithm), verifier: v, jwks: body, etag: etag, validUntil: nextEvent(keys, now, s.store.reloadEvery())})
+	s.state.Store(&keyState{signer: signer, method: jwt.GetSigningMethod(signing.row.Algorithm), verifier: v, published: published,
+		jwks: body, etag: etag, validUntil: nextEvent(keys, now, s.store.reloadEvery())})
 	return nil
 }
 
@@ -305,21 +307,8 @@ func (s *Service) Issue(ctx context.Context, tx *gorm.DB, u *models.User, g Gran
 	default:
 		payload["aud"] = signer.Audience
 	}
-	claims := HasuraClaims(u)
-	if s.claims != nil {
-		if err := s.claims.Resolve(ctx, tx, u, claims); err != nil {
-			return "", 0, fmt.Errorf("custom claims: %w", err)
-		}
-	}
-	// Only a fresh proof of a credential sets the elevated claim; a custom
-	// claim of the same name must not forge it.
-	if g.Elevated {
-		claims[ElevatedClaim] = u.ID.String()
-	} else {
-		delete(claims, ElevatedClaim)
-	}
-	if err := signer.PlaceClaims(payload, claims); err != nil {
-		return "", 0, fmt.Errorf("place hasura claims: %w", err)
+	if err := s.placeHasuraClaims(ctx, tx, signer, u, g.Elevated, payload); err != nil {
+		return "", 0, err
 	}
 	t := jwt.NewWithClaims(st.method, jwt.MapClaims(payload))
 	if signer.KID != "" {
@@ -330,6 +319,28 @@ func (s *Service) Issue(ctx context.Context, tx *gorm.DB, u *models.User, g Gran
 		return "", 0, fmt.Errorf("sign access token: %w", err)
 	}
 	return signed, int64(s.ttl / time.Second), nil
+}
+
+// placeHasuraClaims puts u's x-hasura-* claims, custom ones included, into
+// payload where signer's configuration says Hasura reads them.
+func (s *Service) placeHasuraClaims(ctx context.Context, tx *gorm.DB, signer *hasura.JWTSecret, u *models.User, elevated bool, payload map[string]any) error {
+	claims := HasuraClaims(u)
+	if s.claims != nil {
+		if err := s.claims.Resolve(ctx, tx, u, claims); err != nil {
+			return fmt.Errorf("custom claims: %w", err)
+		}
+	}
+	// Only a fresh proof of a credential sets the elevated claim; a custom
+	// claim of the same name must not forge it.
+	if elevated {
+		claims[ElevatedClaim] = u.ID.String()
+	} else {
+		delete(claims, ElevatedClaim)
+	}
+	if err := signer.PlaceClaims(payload, claims); err != nil {
+		return fmt.Errorf("place hasura claims: %w", err)
+	}
+	return nil
 }
 
 // HasuraClaims are the x-hasura-* claims Hasura reads; every value but the
@@ -358,6 +369,11 @@ func (s *Service) Verify(raw string) (*Verified, error) {
 	c, err := st.verifier.Verify(raw, "")
 	if err != nil {
 		return nil, err
+	}
+	if _, issuedToAnApp := c.Payload[ClientIDClaim]; issuedToAnApp {
+		// An application's access token (graphql scope) is for Hasura and
+		// the application's own APIs, never for acting on the account here.
+		return nil, &hasura.Error{Code: hasura.CodeInvalidClaims, Message: "an access token issued to an OAuth2 client is not accepted by the auth API"}
 	}
 	id, err := uuid.Parse(c.SessionVariables["x-hasura-user-id"])
 	if err != nil {
