@@ -20,12 +20,9 @@ func (h *Handlers) observe(c *gin.Context) {
 	}
 	start := time.Now()
 	c.Next()
-	route := c.FullPath()
-	if route == "" {
-		route = "unmatched" // raw paths would make one series per scanner probe
-	}
+	route := routeLabel(c)
 	status := c.Writer.Status()
-	h.metrics.ObserveRequest(c.Request.Method, route, status, time.Since(start))
+	h.metrics.ObserveRequest(methodLabel(c.Request.Method), route, status, time.Since(start))
 	last := c.Errors.Last()
 	if last == nil {
 		return
