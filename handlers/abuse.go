@@ -113,6 +113,11 @@ const pacingCeiling = 5 * time.Second
 // buffered and released once ratelimit.Pacer says. Errors about the request
 // itself are not paced: they do not depend on the account.
 func (h *Handlers) hold(c *gin.Context) {
+	// The clock starts once the body is in: a client that sends its body
+	// slowly would otherwise make its own answer "slow" and so set the pace
+	// of every other client's answers for minutes (the pacer keeps the
+	// slowest). The body is already capped by bodyCap.
+	readBody(c)
 	started := time.Now()
 	orig := c.Writer
 	w := &bufferedWriter{ResponseWriter: orig, status: orig.Status()}
@@ -134,6 +139,29 @@ func (h *Handlers) hold(c *gin.Context) {
 		h.log.DebugContext(c.Request.Context(), "answer not delivered", "error", err.Error())
 	}
 }
+
+// readBody reads the request's body into memory and gives the handler that
+// copy; a read error (the cap, a client gone) is kept for the handler to
+// meet after the bytes read, as it would have met it reading.
+func readBody(c *gin.Context) {
+	body := c.Request.Body
+	if body == nil || body == http.NoBody {
+		return
+	}
+	data, err := io.ReadAll(body)
+	var rest io.Reader = bytes.NewReader(data)
+	if err != nil {
+		rest = io.MultiReader(rest, errReader{err})
+	}
+	c.Request.Body = struct {
+		io.Reader
+		io.Closer
+	}{rest, body}
+}
+
+type errReader struct{ err error }
+
+func (r errReader) Read([]byte) (int, error) { return 0, r.err }
 
 // bufferedWriter holds an answer until hold releases it.
 type bufferedWriter struct {
