@@ -50,7 +50,10 @@ func coreSections() []Section {
 			v("AUTH_SHUTDOWN_TIMEOUT", "10s", toDuration(func(c *Config) *time.Duration { return &c.ShutdownTimeout }),
 				"How long a stop waits for requests in flight.").ours(),
 			v("AUTH_METRICS_TOKEN", "", toText(func(c *Config) *string { return &c.MetricsToken }),
-				"When set, GET /metrics needs Authorization: Bearer <this token>.").ours().secret(),
+				"When set, GET /metrics needs Authorization: Bearer <this token>, and is served on the API port too. "+
+					"Unset: /metrics is only on AUTH_METRICS_ADDR (its series show pool, process and failure figures an attacker should not read).").ours().secret(),
+			v("AUTH_METRICS_ADDR", "127.0.0.1:4001", toText(func(c *Config) *string { return &c.MetricsAddr }),
+				"host:port of a listener serving only GET /metrics (loopback by default; :4001 for a scraper in another container). Empty: none.").ours(),
 			v("AUTH_ENABLE_CHANGE_ENV", "false", toBool(func(c *Config) *bool { return &c.EnableChangeEnv }),
 				"hasura-auth's test switch for POST /change-env.").
 				refused("it lets any caller rewrite the configuration (hasura-auth's own test switch)"),
