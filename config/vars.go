@@ -234,7 +234,7 @@ func rateLimitVars() []Var {
 		{"GLOBAL", "Every request, per IP.", "100", "1m", func(c *Config) *RateLimit { return &c.RateLimit.Global }},
 		{"EMAIL", "Requests that send an email, per IP and per target email address.", "10", "1h", func(c *Config) *RateLimit { return &c.RateLimit.Email }},
 		{"SMS", "Requests that send an SMS, per IP and per target phone number.", "10", "1h", func(c *Config) *RateLimit { return &c.RateLimit.SMS }},
-		{"BRUTE_FORCE", "Sign-in, elevation, /verify and OTP attempts, per IP and, separately, per target email or phone number.", "10", "5m", func(c *Config) *RateLimit { return &c.RateLimit.BruteForce }},
+		{"BRUTE_FORCE", "Sign-in, elevation, /verify and OTP attempts, per IP and per (target email or phone number, IP); also failed guesses at one target from all IPs, past which a Turnstile answer is asked (or, without Turnstile, IPs that failed are refused).", "10", "5m", func(c *Config) *RateLimit { return &c.RateLimit.BruteForce }},
 		{"SIGNUPS", "Sign-ups, per IP.", "10", "5m", func(c *Config) *RateLimit { return &c.RateLimit.Signups }},
 		{"OAUTH2_SERVER", "Calls of applications' servers to /oauth2/token, /oauth2/introspect and /oauth2/revoke, per IP.", "100", "5m",
 			func(c *Config) *RateLimit { return &c.RateLimit.OAuth2Server }},

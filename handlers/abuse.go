@@ -38,10 +38,29 @@ func (h *Handlers) bodyCap(c *gin.Context) {
 // when enabled).
 func (h *Handlers) rateLimit(class ratelimit.Class) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if h.checkLimit(c, class) {
-			c.Next()
+		req, ok := h.countRequest(c, class)
+		if !ok {
+			return
+		}
+		c.Next()
+		if req.Target != "" && guessFailed(c) {
+			if err := h.limiter.Failed(c.Request.Context(), req); err != nil {
+				h.log.ErrorContext(c.Request.Context(), "rate limit failure count failed", "error", err.Error())
+			}
 		}
 	}
+}
+
+// guessFailed: the request was refused for a wrong secret (password, code,
+// ticket): a 401 before concealing, or a wrong one-time code (400 in the
+// contract).
+func guessFailed(c *gin.Context) bool {
+	last := c.Errors.Last()
+	if last == nil {
+		return false
+	}
+	e := apierr.As(last.Err)
+	return e.Status == http.StatusUnauthorized || e.Code == apierr.InvalidOTP
 }
 
 // checkLimit counts the request; false: refused, the 429 is written. The
@@ -50,6 +69,16 @@ func (h *Handlers) rateLimit(class ratelimit.Class) gin.HandlerFunc {
 // so that one number written two ways is one target), on classes counted
 // per address.
 func (h *Handlers) checkLimit(c *gin.Context, class ratelimit.Class) bool {
+	_, ok := h.countRequest(c, class)
+	return ok
+}
+
+// countRequest is checkLimit, returning the request it counted. An account
+// past its limit of failed guesses (ratelimit.AccountRule) is not refused
+// outright, which would let anyone lock its owner out: with Turnstile
+// configured the request needs a passed challenge; without, IPs that have not
+// failed at the account go on, those that have are refused.
+func (h *Handlers) countRequest(c *gin.Context, class ratelimit.Class) (ratelimit.Request, bool) {
 	ip, _ := netip.ParseAddr(c.ClientIP())
 	req := ratelimit.Request{Class: class, IP: ip}
 	if class.Targeted() {
@@ -60,13 +89,26 @@ func (h *Handlers) checkLimit(c *gin.Context, class ratelimit.Class) bool {
 		// Stores fall back to memory rather than fail; never lock everyone out.
 		h.log.ErrorContext(c.Request.Context(), "rate limit check failed", "error", err.Error())
 	}
+	if denied != nil && denied.Challenge {
+		switch {
+		case h.captcha != nil:
+			if err := h.captchaOnce(c); err != nil {
+				h.metrics.RateLimited(denied.Rule)
+				h.writeError(c, err)
+				return req, false
+			}
+			denied = nil
+		case !denied.FailedHere:
+			denied = nil
+		}
+	}
 	if denied != nil {
 		h.metrics.RateLimited(denied.Rule)
 		c.Header("Retry-After", strconv.Itoa(ratelimit.RetryAfterSeconds(denied.RetryAfter)))
 		h.writeError(c, apierr.New(apierr.TooManyRequests))
-		return false
+		return req, false
 	}
-	return true
+	return req, true
 }
 
 // peekTarget reads the "email" or "phoneNumber" of a JSON body and puts the
