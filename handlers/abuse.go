@@ -13,6 +13,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/hasura-auth-go/auth/apierr"
+	"github.com/hasura-auth-go/auth/emailaddr"
 	"github.com/hasura-auth-go/auth/ratelimit"
 	"github.com/hasura-auth-go/auth/sms/phone"
 )
@@ -139,6 +140,9 @@ func (h *Handlers) peekTarget(c *gin.Context) string {
 		return ""
 	}
 	if s, _ := v.Email.(string); s != "" {
+		if stored, err := emailaddr.Parse(s); err == nil {
+			return stored // look-alikes of one address are one bucket
+		}
 		return s
 	}
 	s, _ := v.PhoneNumber.(string)
