@@ -71,9 +71,30 @@ func run() error {
 		return err
 	}
 	log.Info("listening", "addr", ln.Addr().String(), "prefix", cfg.APIPrefix, "version", cfg.Version)
+	_, stopMetrics := startMetrics(cfg.MetricsAddr, srv.MetricsHandler(), log)
+	defer stopMetrics()
 	// serve returns once requests in flight are done; the deferred srv.Close
 	// then stops background work and closes the pool, after the last request.
 	return serve(ctx, newHTTPServer(srv.Router), ln, cfg.ShutdownTimeout, log)
+}
+
+// startMetrics serves /metrics on addr (AUTH_METRICS_ADDR), apart from the
+// API, until the returned stop. An address that cannot be listened on (a
+// second instance on the host) costs the metrics, not the service: it is
+// logged and the API starts anyway.
+func startMetrics(addr string, h http.Handler, log *slog.Logger) (listening string, stop func()) {
+	if addr == "" {
+		return "", func() {}
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		log.Error("metrics not served: AUTH_METRICS_ADDR cannot be listened on", "addr", addr, "error", err.Error())
+		return "", func() {}
+	}
+	log.Info("metrics listening", "addr", ln.Addr().String())
+	s := newHTTPServer(h)
+	go func() { _ = s.Serve(ln) }()
+	return ln.Addr().String(), func() { _ = s.Close() }
 }
 
 // newHTTPServer bounds every phase of a connection: a client that sends its

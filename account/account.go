@@ -167,7 +167,7 @@ func (s *Service) resolve(o *SignUpOptions, fallbackDisplayName string) (p *prof
 // SignUpEmailPassword creates a user. The session is nil when the user must
 // verify their email first or new users start disabled.
 func (s *Service) SignUpEmailPassword(ctx context.Context, email, password string, o *SignUpOptions) (*session.Issued, error) {
-	p, err := s.checkSignUp(email, o)
+	p, err := s.checkSignUp(&email, o)
 	if err != nil {
 		return nil, err
 	}
@@ -192,7 +192,7 @@ func (s *Service) SignUpEmailPassword(ctx context.Context, email, password strin
 // access token of a session started here is elevated: the password was just
 // proved (account/elevate.go).
 func (s *Service) SignInEmailPassword(ctx context.Context, email, password string) (issued *session.Issued, mfaTicket string, err error) {
-	if err := validateEmailFormat(email); err != nil {
+	if err := parseEmail(&email); err != nil {
 		return nil, "", err
 	}
 	if password == "" {
@@ -270,7 +270,7 @@ func (s *Service) Deanonymize(ctx context.Context, userID uuid.UUID, method, ema
 	default:
 		return apierr.Invalid(`"signInMethod" must be "email-password" or "passwordless"`)
 	}
-	if err := validateEmailFormat(email); err != nil {
+	if err := parseEmail(&email); err != nil {
 		return err
 	}
 	p, err := s.resolve(o, email)

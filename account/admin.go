@@ -13,6 +13,7 @@ import (
 
 	"github.com/hasura-auth-go/auth/apierr"
 	"github.com/hasura-auth-go/auth/audit"
+	"github.com/hasura-auth-go/auth/emailaddr"
 	"github.com/hasura-auth-go/auth/models"
 )
 
@@ -57,7 +58,7 @@ func (s *Service) adminRoles(defaultRole string, roles []string) (string, []stri
 // AdminCreateUser creates a user. The access-control lists
 // (AUTH_ACCESS_CONTROL_*) and AUTH_DISABLE_SIGNUP bind self sign-up only.
 func (s *Service) AdminCreateUser(ctx context.Context, in AdminNewUser) (*models.User, error) {
-	if err := validateEmailFormat(in.Email); err != nil {
+	if err := parseEmail(&in.Email); err != nil {
 		return nil, err
 	}
 	var hash *string
@@ -116,6 +117,9 @@ type UserFilter struct {
 func (s *Service) AdminListUsers(ctx context.Context, f UserFilter) ([]models.User, error) {
 	q := s.db.WithContext(ctx).Preload("Roles").Order("created_at DESC, id").Limit(f.Limit).Offset(f.Offset)
 	if f.Email != "" {
+		if stored, err := emailaddr.Parse(f.Email); err == nil {
+			f.Email = stored // as sign-up stored it; anything else is looked for as written
+		}
 		q = q.Where("email = ?", f.Email)
 	}
 	if f.Query != "" {

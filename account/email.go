@@ -148,7 +148,7 @@ func (s *Service) redirectTarget(redirectTo string) (string, error) {
 // enabled user, and the mail leaves in the background, as for password
 // reset; the HTTP layer evens out what timing remains.
 func (s *Service) SendVerificationEmail(ctx context.Context, email, redirectTo string) error {
-	if err := validateEmailFormat(email); err != nil {
+	if err := parseEmail(&email); err != nil {
 		return err
 	}
 	target, err := s.redirectTarget(redirectTo)
@@ -195,7 +195,7 @@ func (s *Service) requireMailer() error {
 // leaves in the background, so neither the answer nor its delay tells.
 // Only input errors (email format, redirectTo) are reported.
 func (s *Service) SendPasswordResetEmail(ctx context.Context, email, redirectTo string) error {
-	if err := validateEmailFormat(email); err != nil {
+	if err := parseEmail(&email); err != nil {
 		return err
 	}
 	target, err := s.redirectTarget(redirectTo)
@@ -298,7 +298,7 @@ func (s *Service) setPassword(ctx context.Context, tx *gorm.DB, userID uuid.UUID
 // elevation). Nothing changes until the link mailed to newEmail is followed;
 // the address must still be free then.
 func (s *Service) ChangeEmail(ctx context.Context, userID uuid.UUID, newEmail, redirectTo string) error {
-	if err := validateEmailFormat(newEmail); err != nil {
+	if err := parseEmail(&newEmail); err != nil {
 		return err
 	}
 	target, err := s.redirectTarget(redirectTo)

@@ -20,40 +20,42 @@ import (
 // in the order SignUpEmailPassword makes them: sign-up open, email well
 // formed, options valid, email allowed; then that a verification mail could
 // be sent if one is due, and that the email is free (a sign-up begun for a
-// taken address could never finish). It returns the display name the
-// options resolve to (the email when they name none).
-func (s *Service) CheckSignUp(ctx context.Context, email string, o *SignUpOptions) (displayName string, err error) {
-	p, err := s.checkSignUp(email, o)
+// taken address could never finish). It returns the address in its stored
+// form and the display name the options resolve to (the email when they
+// name none).
+func (s *Service) CheckSignUp(ctx context.Context, email string, o *SignUpOptions) (stored, displayName string, err error) {
+	p, err := s.checkSignUp(&email, o)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	if s.cfg.EmailVerifiedRequired && !s.cfg.DisableNewUsers {
 		if err := s.requireMailer(); err != nil {
-			return "", err
+			return "", "", err
 		}
 	}
 	_, err = models.FindUserByEmail(s.db.WithContext(ctx), email)
 	switch {
 	case err == nil:
-		return "", apierr.New(apierr.EmailAlreadyInUse)
+		return "", "", apierr.New(apierr.EmailAlreadyInUse)
 	case !errors.Is(err, models.ErrNotFound):
-		return "", err
+		return "", "", err
 	}
-	return p.displayName, nil
+	return email, p.displayName, nil
 }
 
-func (s *Service) checkSignUp(email string, o *SignUpOptions) (*profile, error) {
+// checkSignUp also puts *email in its stored form (parseEmail).
+func (s *Service) checkSignUp(email *string, o *SignUpOptions) (*profile, error) {
 	if s.cfg.DisableSignup {
 		return nil, apierr.New(apierr.SignupDisabled)
 	}
-	if err := validateEmailFormat(email); err != nil {
+	if err := parseEmail(email); err != nil {
 		return nil, err
 	}
-	p, err := s.resolve(o, email)
+	p, err := s.resolve(o, *email)
 	if err != nil {
 		return nil, err
 	}
-	if !s.emailAllowed(email) {
+	if !s.emailAllowed(*email) {
 		return nil, apierr.New(apierr.InvalidEmailPassword)
 	}
 	return p, nil
@@ -83,7 +85,7 @@ func (s *Service) SignUpWithCredential(ctx context.Context, prove func(tx *gorm.
 		if err != nil {
 			return nil, nil, err
 		}
-		p, err := s.checkSignUp(cs.Email, cs.Options)
+		p, err := s.checkSignUp(&cs.Email, cs.Options)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -20,7 +20,7 @@ import (
 // (AUTH_ACCESS_CONTROL_*). It returns the address to store and look up.
 // A refused address is invalid-email-password, as in hasura-auth.
 func (s *Service) CheckEmail(email string) (string, error) {
-	if err := validateEmailFormat(email); err != nil {
+	if err := parseEmail(&email); err != nil {
 		return "", err
 	}
 	if !s.emailAllowed(email) {

@@ -35,7 +35,7 @@ func (s *Service) SignInPasswordlessEmail(ctx context.Context, email string, o *
 	if !s.cfg.Email.PasswordlessEnabled {
 		return apierr.New(apierr.DisabledEndpoint)
 	}
-	p, err := s.passwordlessInput(email, o)
+	p, err := s.passwordlessInput(&email, o)
 	if err != nil {
 		return err
 	}
@@ -58,7 +58,7 @@ func (s *Service) SignInOTPEmail(ctx context.Context, email string, o *SignUpOpt
 	if !s.cfg.Email.OTPEmailEnabled {
 		return apierr.New(apierr.DisabledEndpoint)
 	}
-	p, err := s.passwordlessInput(email, o)
+	p, err := s.passwordlessInput(&email, o)
 	if err != nil {
 		return err
 	}
@@ -95,17 +95,18 @@ func newOTP() (string, error) {
 	return fmt.Sprintf("%06d", n), nil
 }
 
-func (s *Service) passwordlessInput(email string, o *SignUpOptions) (*profile, error) {
-	if err := validateEmailFormat(email); err != nil {
+// passwordlessInput also puts *email in its stored form (parseEmail).
+func (s *Service) passwordlessInput(email *string, o *SignUpOptions) (*profile, error) {
+	if err := parseEmail(email); err != nil {
 		return nil, err
 	}
 	if err := s.requireMailer(); err != nil {
 		return nil, err
 	}
-	if !s.emailAllowed(email) {
+	if !s.emailAllowed(*email) {
 		return nil, apierr.New(apierr.InvalidEmailPassword)
 	}
-	return s.resolve(o, email)
+	return s.resolve(o, *email)
 }
 
 // passwordlessUser runs store, in one transaction, on the user with email,
@@ -161,7 +162,7 @@ func (s *Service) SignInOTPEmailVerify(ctx context.Context, email, code string) 
 	if !s.cfg.Email.OTPEmailEnabled {
 		return nil, apierr.New(apierr.DisabledEndpoint)
 	}
-	if err := validateEmailFormat(email); err != nil {
+	if err := parseEmail(&email); err != nil {
 		return nil, err
 	}
 	code = strings.TrimSpace(code)

@@ -1,13 +1,14 @@
 package account
 
 import (
-	"net/mail"
+	"errors"
 	"regexp"
 	"slices"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/hasura-auth-go/auth/apierr"
+	"github.com/hasura-auth-go/auth/emailaddr"
 )
 
 // Limits from the contract's request schemas.
@@ -22,21 +23,34 @@ const (
 // punctuation marks, but not & / : which would help XSS in templates.
 var displayNamePattern = regexp.MustCompile(`^[\p{L}\p{N}\p{S} ,.'-]+$`)
 
-func validateEmailFormat(email string) *apierr.Error {
-	if email == "" {
+// ParseEmail is parseEmail for the flows beside account/ (passkeys): the
+// address in its stored form, or a 400 invalid-request saying why not.
+func ParseEmail(email string) (string, error) {
+	if err := parseEmail(&email); err != nil {
+		return "", err
+	}
+	return email, nil
+}
+
+// parseEmail checks *email and replaces it with the form every flow stores
+// and looks up (emailaddr.Parse): look-alike addresses are one account or
+// refused, never two accounts.
+func parseEmail(email *string) *apierr.Error {
+	if *email == "" {
 		return apierr.Invalid(`"email" is required`)
 	}
-	if len(email) > maxEmailLength {
+	if len(*email) > maxEmailLength {
 		return apierr.Invalid(`"email" is too long`)
 	}
-	addr, err := mail.ParseAddress(email)
-	if err != nil || addr.Address != email || addr.Name != "" {
+	norm, err := emailaddr.Parse(*email)
+	if err != nil {
+		var e *emailaddr.Error
+		if errors.As(err, &e) {
+			return apierr.Invalid(`"email" must be a valid email address: ` + e.Reason)
+		}
 		return apierr.Invalid(`"email" must be a valid email address`)
 	}
-	at := strings.LastIndexByte(email, '@')
-	if at < 1 || !strings.Contains(email[at+1:], ".") || strings.ContainsAny(email, " \t\r\n") {
-		return apierr.Invalid(`"email" must be a valid email address`)
-	}
+	*email = norm
 	return nil
 }
 

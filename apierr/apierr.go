@@ -194,6 +194,9 @@ var concealed = map[string]bool{
 	UserNotAnonymous:     true,
 }
 
+// Concealable reports whether code is one of those Conceal hides.
+func Concealable(code string) bool { return concealed[code] }
+
 // Conceal turns account-revealing errors into a plain invalid-request.
 func Conceal(e *Error) *Error {
 	if !concealed[e.Code] {

@@ -98,6 +98,7 @@ type Config struct {
 	LogFormatText bool   // AUTH_LOG_FORMAT_TEXT (hasura-auth's): text logs
 	Debug         bool   // AUTH_DEBUG (hasura-auth's): debug logs
 	MetricsToken  string `json:"-"` // AUTH_METRICS_TOKEN: when set, /metrics wants it as a Bearer token
+	MetricsAddr   string // AUTH_METRICS_ADDR: /metrics on a listener of its own; "" = none
 	// EnableChangeEnv is hasura-auth's AUTH_ENABLE_CHANGE_ENV, refused at start (vars.go).
 	EnableChangeEnv bool
 

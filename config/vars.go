@@ -50,7 +50,10 @@ func coreSections() []Section {
 			v("AUTH_SHUTDOWN_TIMEOUT", "10s", toDuration(func(c *Config) *time.Duration { return &c.ShutdownTimeout }),
 				"How long a stop waits for requests in flight.").ours(),
 			v("AUTH_METRICS_TOKEN", "", toText(func(c *Config) *string { return &c.MetricsToken }),
-				"When set, GET /metrics needs Authorization: Bearer <this token>.").ours().secret(),
+				"When set, GET /metrics needs Authorization: Bearer <this token>, and is served on the API port too. "+
+					"Unset: /metrics is only on AUTH_METRICS_ADDR (its series show pool, process and failure figures an attacker should not read).").ours().secret(),
+			v("AUTH_METRICS_ADDR", "127.0.0.1:4001", toText(func(c *Config) *string { return &c.MetricsAddr }),
+				"host:port of a listener serving only GET /metrics (loopback by default; :4001 for a scraper in another container). Empty: none.").ours(),
 			v("AUTH_ENABLE_CHANGE_ENV", "false", toBool(func(c *Config) *bool { return &c.EnableChangeEnv }),
 				"hasura-auth's test switch for POST /change-env.").
 				refused("it lets any caller rewrite the configuration (hasura-auth's own test switch)"),
@@ -231,7 +234,7 @@ func rateLimitVars() []Var {
 		{"GLOBAL", "Every request, per IP.", "100", "1m", func(c *Config) *RateLimit { return &c.RateLimit.Global }},
 		{"EMAIL", "Requests that send an email, per IP and per target email address.", "10", "1h", func(c *Config) *RateLimit { return &c.RateLimit.Email }},
 		{"SMS", "Requests that send an SMS, per IP and per target phone number.", "10", "1h", func(c *Config) *RateLimit { return &c.RateLimit.SMS }},
-		{"BRUTE_FORCE", "Sign-in, elevation, /verify and OTP attempts, per IP and, separately, per target email or phone number.", "10", "5m", func(c *Config) *RateLimit { return &c.RateLimit.BruteForce }},
+		{"BRUTE_FORCE", "Sign-in, elevation, /verify and OTP attempts, per IP and per (target email or phone number, IP); also failed guesses at one target from all IPs, past which a Turnstile answer is asked (or, without Turnstile, IPs that failed are refused).", "10", "5m", func(c *Config) *RateLimit { return &c.RateLimit.BruteForce }},
 		{"SIGNUPS", "Sign-ups, per IP.", "10", "5m", func(c *Config) *RateLimit { return &c.RateLimit.Signups }},
 		{"OAUTH2_SERVER", "Calls of applications' servers to /oauth2/token, /oauth2/introspect and /oauth2/revoke, per IP.", "100", "5m",
 			func(c *Config) *RateLimit { return &c.RateLimit.OAuth2Server }},

@@ -13,6 +13,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/hasura-auth-go/auth/apierr"
+	"github.com/hasura-auth-go/auth/emailaddr"
 	"github.com/hasura-auth-go/auth/ratelimit"
 	"github.com/hasura-auth-go/auth/sms/phone"
 )
@@ -38,10 +39,29 @@ func (h *Handlers) bodyCap(c *gin.Context) {
 // when enabled).
 func (h *Handlers) rateLimit(class ratelimit.Class) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if h.checkLimit(c, class) {
-			c.Next()
+		req, ok := h.countRequest(c, class)
+		if !ok {
+			return
+		}
+		c.Next()
+		if req.Target != "" && guessFailed(c) {
+			if err := h.limiter.Failed(c.Request.Context(), req); err != nil {
+				h.log.ErrorContext(c.Request.Context(), "rate limit failure count failed", "error", err.Error())
+			}
 		}
 	}
+}
+
+// guessFailed: the request was refused for a wrong secret (password, code,
+// ticket): a 401 before concealing, or a wrong one-time code (400 in the
+// contract).
+func guessFailed(c *gin.Context) bool {
+	last := c.Errors.Last()
+	if last == nil {
+		return false
+	}
+	e := apierr.As(last.Err)
+	return e.Status == http.StatusUnauthorized || e.Code == apierr.InvalidOTP
 }
 
 // checkLimit counts the request; false: refused, the 429 is written. The
@@ -50,6 +70,16 @@ func (h *Handlers) rateLimit(class ratelimit.Class) gin.HandlerFunc {
 // so that one number written two ways is one target), on classes counted
 // per address.
 func (h *Handlers) checkLimit(c *gin.Context, class ratelimit.Class) bool {
+	_, ok := h.countRequest(c, class)
+	return ok
+}
+
+// countRequest is checkLimit, returning the request it counted. An account
+// past its limit of failed guesses (ratelimit.AccountRule) is not refused
+// outright, which would let anyone lock its owner out: with Turnstile
+// configured the request needs a passed challenge; without, IPs that have not
+// failed at the account go on, those that have are refused.
+func (h *Handlers) countRequest(c *gin.Context, class ratelimit.Class) (ratelimit.Request, bool) {
 	ip, _ := netip.ParseAddr(c.ClientIP())
 	req := ratelimit.Request{Class: class, IP: ip}
 	if class.Targeted() {
@@ -60,13 +90,26 @@ func (h *Handlers) checkLimit(c *gin.Context, class ratelimit.Class) bool {
 		// Stores fall back to memory rather than fail; never lock everyone out.
 		h.log.ErrorContext(c.Request.Context(), "rate limit check failed", "error", err.Error())
 	}
+	if denied != nil && denied.Challenge {
+		switch {
+		case h.captcha != nil:
+			if err := h.captchaOnce(c); err != nil {
+				h.metrics.RateLimited(denied.Rule)
+				h.writeError(c, err)
+				return req, false
+			}
+			denied = nil
+		case !denied.FailedHere:
+			denied = nil
+		}
+	}
 	if denied != nil {
 		h.metrics.RateLimited(denied.Rule)
 		c.Header("Retry-After", strconv.Itoa(ratelimit.RetryAfterSeconds(denied.RetryAfter)))
 		h.writeError(c, apierr.New(apierr.TooManyRequests))
-		return false
+		return req, false
 	}
-	return true
+	return req, true
 }
 
 // peekTarget reads the "email" or "phoneNumber" of a JSON body and puts the
@@ -97,6 +140,9 @@ func (h *Handlers) peekTarget(c *gin.Context) string {
 		return ""
 	}
 	if s, _ := v.Email.(string); s != "" {
+		if stored, err := emailaddr.Parse(s); err == nil {
+			return stored // look-alikes of one address are one bucket
+		}
 		return s
 	}
 	s, _ := v.PhoneNumber.(string)
@@ -113,6 +159,11 @@ const pacingCeiling = 5 * time.Second
 // buffered and released once ratelimit.Pacer says. Errors about the request
 // itself are not paced: they do not depend on the account.
 func (h *Handlers) hold(c *gin.Context) {
+	// The clock starts once the body is in: a client that sends its body
+	// slowly would otherwise make its own answer "slow" and so set the pace
+	// of every other client's answers for minutes (the pacer keeps the
+	// slowest). The body is already capped by bodyCap.
+	readBody(c)
 	started := time.Now()
 	orig := c.Writer
 	w := &bufferedWriter{ResponseWriter: orig, status: orig.Status()}
@@ -134,6 +185,29 @@ func (h *Handlers) hold(c *gin.Context) {
 		h.log.DebugContext(c.Request.Context(), "answer not delivered", "error", err.Error())
 	}
 }
+
+// readBody reads the request's body into memory and gives the handler that
+// copy; a read error (the cap, a client gone) is kept for the handler to
+// meet after the bytes read, as it would have met it reading.
+func readBody(c *gin.Context) {
+	body := c.Request.Body
+	if body == nil || body == http.NoBody {
+		return
+	}
+	data, err := io.ReadAll(body)
+	var rest io.Reader = bytes.NewReader(data)
+	if err != nil {
+		rest = io.MultiReader(rest, errReader{err})
+	}
+	c.Request.Body = struct {
+		io.Reader
+		io.Closer
+	}{rest, body}
+}
+
+type errReader struct{ err error }
+
+func (r errReader) Read([]byte) (int, error) { return 0, r.err }
 
 // bufferedWriter holds an answer until hold releases it.
 type bufferedWriter struct {

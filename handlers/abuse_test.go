@@ -92,12 +92,16 @@ func TestBruteForceLimitSharedThroughRedis(t *testing.T) {
 		victim := email(t)
 		a.signUp(victim, nil)
 		for i, e := range instances[:3] {
-			// a new IP each time: only the email's bucket fills
+			// a new IP each time: only the account's failure count fills
 			require.Equal(t, 401, e.wrongPassword(victim, fromIP(fmt.Sprintf("203.0.113.%d", i+1))).Status, "attempt %d", i+1)
 		}
-		requireTooMany(t, instances[3].wrongPassword(victim, fromIP("203.0.113.50")), "100")
-		// the address is the account: case and spaces do not make another bucket
-		requireTooMany(t, a.wrongPassword(strings.ToUpper(victim), fromIP("203.0.113.51")), "100")
+		// past the account's limit, the IPs that failed at it are refused, on either instance…
+		requireTooMany(t, instances[3].wrongPassword(victim, fromIP("203.0.113.1")), "100")
+		// (the address is the account: case and spaces do not make another bucket)
+		requireTooMany(t, a.wrongPassword(strings.ToUpper(victim), fromIP("203.0.113.2")), "100")
+		// …an IP that has not failed at it is not: that could be the owner
+		require.Equal(t, 401, b.wrongPassword(victim, fromIP("203.0.113.50")).Status)
+		requireTooMany(t, a.wrongPassword(victim, fromIP("203.0.113.50")), "100")
 		// other accounts, from the same IP, are not affected
 		require.Equal(t, 401, b.wrongPassword(email(t), fromIP("203.0.113.50")).Status)
 	})

@@ -131,13 +131,19 @@ func (h *Handlers) requireWebhookOrAdmin(c *gin.Context) error {
 	return h.requireAdmin(c)
 }
 
-// requireMetricsToken admits scrapers sending AUTH_METRICS_TOKEN, when set.
+// requireMetricsToken admits scrapers sending AUTH_METRICS_TOKEN. Without
+// a token /metrics is not on the API port at all (only on AUTH_METRICS_ADDR):
+// anyone could read it there.
 func (h *Handlers) requireMetricsToken(c *gin.Context) error {
 	if h.cfg.MetricsToken == "" {
-		return nil
+		return apierr.New(apierr.RouteNotFound)
 	}
-	raw, _ := bearerToken(c.GetHeader("Authorization"))
-	if !secretEqual(raw, h.cfg.MetricsToken) {
+	return checkMetricsToken(h.cfg.MetricsToken, c.GetHeader("Authorization"))
+}
+
+func checkMetricsToken(want, authorization string) error {
+	raw, _ := bearerToken(authorization)
+	if !secretEqual(raw, want) {
 		return apierr.Newf(apierr.Unauthorized, "Send AUTH_METRICS_TOKEN as Authorization: Bearer <token>")
 	}
 	return nil

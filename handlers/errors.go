@@ -31,7 +31,7 @@ func (h *Handlers) writeError(c *gin.Context, err error) {
 		e = apierr.Conceal(e)
 	}
 	if e.Status >= 500 {
-		h.log.Error("request failed", "request_id", requestID(c), "method", c.Request.Method, "path", c.FullPath(), "error", err)
+		h.log.Error("request failed", "request_id", requestID(c), "method", methodLabel(c.Request.Method), "path", c.FullPath(), "error", err)
 	} else if e.Cause != nil {
 		h.log.Debug("request refused", "request_id", requestID(c), "code", e.Code, "cause", e.Cause)
 	}

@@ -48,7 +48,7 @@ func (h *Handlers) chain(rt *Route) []gin.HandlerFunc {
 		chain = append(chain, h.rateLimit(rt.Rate))
 	}
 	if rt.Captcha && h.captcha != nil {
-		chain = append(chain, h.guard(h.captcha))
+		chain = append(chain, h.guard(h.captchaOnce))
 	}
 	if rt.Paced {
 		chain = append(chain, h.hold)
@@ -58,6 +58,22 @@ func (h *Handlers) chain(rt *Route) []gin.HandlerFunc {
 	}
 	chain = append(chain, h.accessChecks(rt.Access)...)
 	return append(chain, h.handle(func(c *gin.Context) error { return rt.Handle(h, c) }))
+}
+
+const captchaPassedKey = "captcha-passed"
+
+// captchaOnce runs the captcha check once per request: a Turnstile token
+// is good for one verification, and both the rate limit (an account past
+// its limit) and a Captcha route may ask.
+func (h *Handlers) captchaOnce(c *gin.Context) error {
+	if c.GetBool(captchaPassedKey) {
+		return nil
+	}
+	if err := h.captcha(c); err != nil {
+		return err
+	}
+	c.Set(captchaPassedKey, true)
+	return nil
 }
 
 // routeOf is the row of the request's route; nil when no route matched.

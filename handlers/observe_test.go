@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -9,12 +10,24 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// metrics scrapes the listener of AUTH_METRICS_ADDR.
 func (e *env) metrics(headers ...header) string {
 	e.t.Helper()
-	r := e.do("GET", "/metrics", nil, headers...)
+	r := e.scrape(headers...)
 	require.Equal(e.t, 200, r.Status, "%s", r.Body)
 	require.Contains(e.t, r.Header.Get("Content-Type"), "text/plain")
 	return string(r.Body)
+}
+
+func (e *env) scrape(headers ...header) *response {
+	e.t.Helper()
+	req := httptest.NewRequest("GET", "/metrics", nil)
+	for _, h := range headers {
+		req.Header.Set(h.k, h.v)
+	}
+	rec := httptest.NewRecorder()
+	e.srv.MetricsHandler().ServeHTTP(rec, req)
+	return &response{Status: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}
 }
 
 func requireMetric(t *testing.T, body, series string, value string) {
@@ -52,7 +65,7 @@ func TestMetrics(t *testing.T) {
 	requireMetric(t, m, `auth_http_requests_total{method="GET",route="unmatched",status="404"}`, "1")
 	requireMetric(t, m, `auth_http_request_duration_seconds_count{method="POST",route="/v1/signin/email-password",status="401"}`, "3")
 	requireMetric(t, m, `auth_http_request_duration_seconds_bucket{method="POST",route="/v1/signin/email-password",status="401",le="+Inf"}`, "3")
-	requireMetric(t, m, `auth_signin_failures_total{reason="invalid-email-password",route="/v1/signin/email-password"}`, "3")
+	requireMetric(t, m, `auth_signin_failures_total{reason="concealed",route="/v1/signin/email-password"}`, "3")
 	requireMetric(t, m, `auth_signin_failures_total{reason="too-many-requests",route="/v1/signin/email-password"}`, "1")
 	requireMetric(t, m, `auth_refresh_token_reuse_detected_total`, "1")
 	requireMetric(t, m, `auth_rate_limited_total{limit="bruteforce"}`, "1")
@@ -68,7 +81,53 @@ func TestMetricsToken(t *testing.T) {
 	r := e.do("GET", "/metrics", nil)
 	require.Equal(t, 401, r.Status)
 	require.Equal(t, 401, e.do("GET", "/metrics", nil, bearer("wrong")).Status)
+	r = e.do("GET", "/metrics", nil, bearer("scrape-me"))
+	require.Equal(t, 200, r.Status, "with a token, on the API port too")
+	require.True(t, strings.HasPrefix(string(r.Body), "#"))
+	// and on its own listener, with the token as well
+	r = e.scrape()
+	require.Equal(t, 401, r.Status)
+	require.Equal(t, "unauthorized", r.errorCode(t))
 	require.True(t, strings.HasPrefix(e.metrics(bearer("scrape-me")), "#"))
+}
+
+// Without AUTH_METRICS_TOKEN, /metrics is not on the API port: anyone could
+// read pool, process and failure figures there. Its own listener serves it.
+func TestMetricsNotOnTheAPIPortWithoutAToken(t *testing.T) {
+	e := newEnv(t, nil)
+	r := e.do("GET", "/metrics", nil)
+	require.Equal(t, 404, r.Status, "%s", r.Body)
+	require.Equal(t, "route-not-found", r.errorCode(t))
+	require.True(t, strings.HasPrefix(e.metrics(), "#"))
+	r = e.scrape()
+	require.Equal(t, 200, r.Status)
+	req := httptest.NewRequest("GET", "/v1/version", nil)
+	rec := httptest.NewRecorder()
+	e.srv.MetricsHandler().ServeHTTP(rec, req)
+	require.Equal(t, 404, rec.Code, "the metrics listener serves nothing else")
+	require.Equal(t, "127.0.0.1:4001", e.srv.Config.MetricsAddr, "loopback by default")
+}
+
+// A disabled account, an unknown one and a wrong password are one series:
+// the answers conceal which it was (AUTH_CONCEAL_ERRORS), so /metrics must too.
+func TestMetricsConcealSignInFailureReasons(t *testing.T) {
+	e := newEnv(t, map[string]string{"AUTH_CONCEAL_ERRORS": "true"})
+	addr, off := email(t), email(t)
+	e.signUp(addr, nil)
+	e.signUp(off, nil)
+	require.NoError(t, e.srv.DB.Exec(`update auth.users set disabled = true where email = ?`, off).Error)
+	for _, r := range []*response{
+		e.wrongPassword(addr),
+		e.wrongPassword("nobody-" + addr),
+		// the right password of a disabled account: the answer conceals that it is disabled
+		e.do("POST", "/v1/signin/email-password", map[string]any{"email": off, "password": password}),
+	} {
+		require.Equal(t, 400, r.Status, "%s", r.Body)
+		require.Equal(t, "invalid-request", r.errorCode(t))
+	}
+	m := e.metrics()
+	require.NotContains(t, m, "disabled-user")
+	requireMetric(t, m, `auth_signin_failures_total{reason="concealed",route="/v1/signin/email-password"}`, "3")
 }
 
 func TestRequestID(t *testing.T) {

@@ -3,11 +3,13 @@ package passkeys
 import (
 	"context"
 	"encoding/json"
+	"strings"
 
 	"github.com/go-webauthn/webauthn/protocol"
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
+	"github.com/hasura-auth-go/auth/account"
 	"github.com/hasura-auth-go/auth/audit"
 	"github.com/hasura-auth-go/auth/session"
 )
@@ -17,6 +19,13 @@ import (
 // without one, any passkey of this site may answer (discoverable
 // credentials: no email typed).
 func (f *Flows) BeginSignIn(ctx context.Context, email string) (*protocol.PublicKeyCredentialRequestOptions, error) {
+	if strings.TrimSpace(email) != "" {
+		stored, err := account.ParseEmail(email)
+		if err != nil {
+			return nil, err
+		}
+		email = stored
+	}
 	opts, u, err := f.keys.BeginSignIn(ctx, f.db, email)
 	if err == nil && u != nil {
 		err = f.accounts.CheckSignIn(u)

@@ -23,11 +23,12 @@ func (f *Flows) BeginSignUp(ctx context.Context, email string, options json.RawM
 	if err != nil {
 		return nil, err
 	}
-	display, err := f.accounts.CheckSignUp(ctx, email, o)
+	stored, display, err := f.accounts.CheckSignUp(ctx, email, o)
 	if err != nil {
 		f.failed(ctx, audit.SignUpFailed, uuid.Nil, email, err)
 		return nil, err
 	}
+	email = stored
 	creation, err := f.keys.BeginSignUp(ctx, f.db, webauthn.SignUpRequest{Email: email, DisplayName: display, Options: options})
 	return creation, refusal(err)
 }

@@ -78,9 +78,20 @@ type Request struct {
 
 // Denied says which limit refused a request and when to retry.
 type Denied struct {
-	Rule       string // global, email, sms, bruteforce, signups, oauth2-server
+	Rule       string // global, email, sms, bruteforce, bruteforce-account, signups, oauth2-server
 	RetryAfter time.Duration
+	// Challenge: only the account's limit of failed guesses refused it
+	// (bruteforce-account). The caller may let the request through on a
+	// passed captcha; without one, it may let through an IP that has not
+	// failed at the account (FailedHere false), so that guesses from
+	// elsewhere cannot lock the owner out.
+	Challenge  bool
+	FailedHere bool
 }
+
+// AccountRule is the limit of failed guesses at one account from all IPs
+// together; BruteForce's burst and interval.
+const AccountRule = "bruteforce-account"
 
 // Check counts the request against every limit it falls under, in
 // hasura-auth's order, and returns the first that refuses it (nil: allowed).
@@ -117,8 +128,10 @@ func (l *Limiter) Check(ctx context.Context, req Request) (*Denied, error) {
 	if req.Class.Has(BruteForce) {
 		takes = append(takes, take{l.rules.BruteForce, ip})
 		if target != "" {
-			// one account cannot be guessed at from many IPs
-			takes = append(takes, take{l.rules.BruteForce, target})
+			// Per account and IP, not per account: a bucket every IP shared
+			// would let anyone lock the owner out. Guesses spread over many
+			// IPs meet the account's failure limit instead (below).
+			takes = append(takes, take{l.rules.BruteForce, pairKey(target, ip)})
 		}
 	}
 	if req.Class.Has(SignUp) {
@@ -137,7 +150,45 @@ func (l *Limiter) Check(ctx context.Context, req Request) (*Denied, error) {
 			return &Denied{Rule: t.rule.Name, RetryAfter: retry}, nil
 		}
 	}
+	if req.Class.Has(BruteForce) && target != "" {
+		ok, retry, err := l.store.Peek(ctx, l.accountRule(), target, now)
+		if err != nil || ok {
+			return nil, err
+		}
+		clean, _, err := l.store.Peek(ctx, l.failedHereRule(), pairKey(target, ip), now)
+		if err != nil {
+			return nil, err
+		}
+		return &Denied{Rule: AccountRule, RetryAfter: retry, Challenge: true, FailedHere: !clean}, nil
+	}
 	return nil, nil
+}
+
+// Failed counts a failed guess (a wrong password, code or ticket) of a
+// BruteForce request at its target: against the account's limit and as a
+// failure of this IP at it.
+func (l *Limiter) Failed(ctx context.Context, req Request) error {
+	if !req.Class.Has(BruteForce) || req.Target == "" {
+		return nil
+	}
+	target, now := targetKey(req.Target), l.now()
+	if _, _, err := l.store.Take(ctx, l.accountRule(), target, now); err != nil {
+		return err
+	}
+	_, _, err := l.store.Take(ctx, l.failedHereRule(), pairKey(target, ipKey(req.IP)), now)
+	return err
+}
+
+func (l *Limiter) accountRule() Rule {
+	r := l.rules.BruteForce
+	r.Name = AccountRule
+	return r
+}
+
+// failedHereRule marks an (account, IP) that failed within the interval:
+// one token, back an interval after the failure.
+func (l *Limiter) failedHereRule() Rule {
+	return Rule{Name: "bruteforce-failed", Burst: 1, Interval: l.rules.BruteForce.Interval}
 }
 
 // Close releases the store.
@@ -156,6 +207,9 @@ func ipKey(a netip.Addr) string {
 	}
 	return "ip:" + a.String()
 }
+
+// pairKey is the bucket of one IP's requests about one target.
+func pairKey(target, ip string) string { return target + "|" + ip }
 
 // targetKey names an email's or number's bucket by a hash: Redis never holds addresses.
 func targetKey(email string) string {

@@ -98,5 +98,27 @@ func (s *Memcache) Take(ctx context.Context, r Rule, key string, now time.Time) 
 	return false, time.Duration(every) * time.Microsecond, nil
 }
 
+// Peek implements Store.
+func (s *Memcache) Peek(ctx context.Context, r Rule, key string, now time.Time) (bool, time.Duration, error) {
+	if s.bypassed() {
+		return s.fallback.Peek(ctx, r, key, now)
+	}
+	item, err := s.client.Get(s.prefix + r.Name + ":" + key)
+	switch {
+	case errors.Is(err, memcache.ErrCacheMiss):
+		return true, 0, nil
+	case err != nil:
+		return s.failedPeek(ctx, err, r, key, now)
+	}
+	tat, err := strconv.ParseInt(string(item.Value), 10, 64)
+	if err != nil {
+		return true, 0, nil // not ours: Take starts it afresh
+	}
+	if retry := gcraPeek(tat, now.UnixMicro(), max(r.every().Microseconds(), 1), int64(r.Burst)); retry > 0 {
+		return false, time.Duration(retry) * time.Microsecond, nil
+	}
+	return true, 0, nil
+}
+
 // Close implements Store.
 func (s *Memcache) Close() error { return s.client.Close() }

@@ -47,7 +47,9 @@ func (p *Pacer) Delay(route string, elapsed time.Duration, now time.Time) time.D
 		w.target = time.Duration(float64(carried) * math.Pow(0.9, float64(n)))
 		w.max, w.start = 0, now
 	}
-	w.max = max(w.max, elapsed)
+	// Stored at most at the ceiling: one freak answer must not hold the
+	// route at the ceiling for as long as its decay from a larger figure lasts.
+	w.max = max(w.max, min(elapsed, p.ceiling))
 	target := min(max(w.max, w.target), p.ceiling)
 	if elapsed >= target {
 		return 0

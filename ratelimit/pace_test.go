@@ -23,3 +23,14 @@ func TestPacerHoldsFastAnswersToTheSlowOnes(t *testing.T) {
 	require.Zero(t, p.Delay("/slow", 30*time.Second, now))
 	require.Equal(t, 5*time.Second-ms, p.Delay("/slow", ms, now))
 }
+
+// What is stored is at most the ceiling: one answer that took 30 s holds
+// later ones for the ceiling, and then decays from there, not from 30 s.
+func TestPacerStoresAtMostTheCeiling(t *testing.T) {
+	p := NewPacer(5 * time.Second)
+	now := time.Unix(1_700_000_000, 0)
+	ms := time.Millisecond
+	require.Zero(t, p.Delay("/r", 30*time.Second, now))
+	d := p.Delay("/r", ms, now.Add(2*time.Minute))
+	require.InDelta(t, float64(5*time.Second)*0.9*0.9-float64(ms), float64(d), float64(ms))
+}

@@ -53,7 +53,14 @@ func TestStoresAgree(t *testing.T) {
 				require.NoError(t, err)
 				require.True(t, ok, "request %d is within the burst", i+1)
 			}
-			ok, retry, err := store.Take(ctx, r, "k", now)
+			ok, retry, err := store.Peek(ctx, r, "k", now)
+			require.NoError(t, err)
+			require.False(t, ok, "Peek sees the empty bucket")
+			require.Equal(t, 10*time.Second, retry)
+			ok, _, err = store.Peek(ctx, r, "never-taken", now)
+			require.NoError(t, err)
+			require.True(t, ok)
+			ok, retry, err = store.Take(ctx, r, "k", now)
 			require.NoError(t, err)
 			require.False(t, ok, "the request after the burst is refused")
 			require.Equal(t, 10*time.Second, retry)
@@ -63,8 +70,10 @@ func TestStoresAgree(t *testing.T) {
 			require.False(t, ok)
 			require.Equal(t, 6*time.Second, retry)
 
+			ok, _, _ = store.Peek(ctx, r, "k", now.Add(10*time.Second))
+			require.True(t, ok, "Peek sees the token back…")
 			ok, _, _ = store.Take(ctx, r, "k", now.Add(10*time.Second))
-			require.True(t, ok, "one token back after Interval/Burst")
+			require.True(t, ok, "one token back after Interval/Burst (Peek took none)")
 			ok, _, _ = store.Take(ctx, r, "k", now.Add(10*time.Second))
 			require.False(t, ok)
 
@@ -234,16 +243,24 @@ func TestLimiterRules(t *testing.T) {
 	require.Equal(t, 3, n)
 	require.Equal(t, "signups", rule)
 
-	// Per target email: other IPs cannot keep guessing at one account.
+	// Per target email: attempts count per (account, IP); failures from
+	// every IP together reach the account's limit, which then refuses the
+	// IPs that failed and only challenges the others.
 	l := New(NewMemory(), rules, clock)
+	ctx := context.Background()
 	for i := range 3 {
-		d, err := l.Check(context.Background(), Request{Class: BruteForce, IP: netip.AddrFrom4([4]byte{203, 0, 113, byte(i)}), Target: "Victim@Example.com "})
+		req := Request{Class: BruteForce, IP: netip.AddrFrom4([4]byte{203, 0, 113, byte(i)}), Target: "Victim@Example.com "}
+		d, err := l.Check(ctx, req)
 		require.NoError(t, err)
 		require.Nil(t, d)
+		require.NoError(t, l.Failed(ctx, req))
 	}
-	d, _ := l.Check(context.Background(), Request{Class: BruteForce, IP: netip.MustParseAddr("203.0.113.99"), Target: "victim@example.com"})
-	require.NotNil(t, d, "the target's bucket is shared by every IP, whatever the case of the address")
-	d, _ = l.Check(context.Background(), Request{Class: BruteForce, IP: netip.MustParseAddr("203.0.113.99"), Target: "other@example.com"})
+	d, _ := l.Check(ctx, Request{Class: BruteForce, IP: netip.MustParseAddr("203.0.113.99"), Target: "victim@example.com"})
+	require.Equal(t, &Denied{Rule: AccountRule, RetryAfter: 100 * time.Second, Challenge: true, FailedHere: false}, d,
+		"whatever the case of the address; an IP that has not failed may be let through")
+	d, _ = l.Check(ctx, Request{Class: BruteForce, IP: netip.AddrFrom4([4]byte{203, 0, 113, 0}), Target: "victim@example.com"})
+	require.Equal(t, &Denied{Rule: AccountRule, RetryAfter: 100 * time.Second, Challenge: true, FailedHere: true}, d)
+	d, _ = l.Check(ctx, Request{Class: BruteForce, IP: netip.MustParseAddr("203.0.113.99"), Target: "other@example.com"})
 	require.Nil(t, d)
 
 	// Per target number: other IPs cannot keep texting one phone.

@@ -2,6 +2,7 @@ package ratelimit
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -70,6 +71,24 @@ func (s *Redis) Take(ctx context.Context, r Rule, key string, now time.Time) (bo
 	}
 	if res > 0 {
 		return false, time.Duration(res) * time.Microsecond, nil
+	}
+	return true, 0, nil
+}
+
+// Peek implements Store.
+func (s *Redis) Peek(ctx context.Context, r Rule, key string, now time.Time) (bool, time.Duration, error) {
+	if s.bypassed() {
+		return s.fallback.Peek(ctx, r, key, now)
+	}
+	tat, err := s.client.Get(ctx, s.prefix+r.Name+":"+key).Int64()
+	switch {
+	case errors.Is(err, redis.Nil):
+		return true, 0, nil
+	case err != nil:
+		return s.failedPeek(ctx, err, r, key, now)
+	}
+	if retry := gcraPeek(tat, now.UnixMicro(), max(r.every().Microseconds(), 1), int64(r.Burst)); retry > 0 {
+		return false, time.Duration(retry) * time.Microsecond, nil
 	}
 	return true, 0, nil
 }

@@ -49,8 +49,26 @@ func (f *sharedFallback) SetOnError(fn func()) { f.OnError = fn }
 // bypassed says whether the server is being left alone after a failure.
 func (f *sharedFallback) bypassed() bool { return time.Now().UnixNano() < f.downUntil.Load() }
 
+// gcraPeek is gcraStep's decision without the step.
+func gcraPeek(tat, now, every, burst int64) (retryAfter int64) {
+	_, retry := gcraStep(tat, now, every, burst)
+	return retry
+}
+
+// failedPeek is failed for Peek.
+func (f *sharedFallback) failedPeek(ctx context.Context, err error, r Rule, key string, now time.Time) (bool, time.Duration, error) {
+	f.noteFailure(err)
+	return f.fallback.Peek(ctx, r, key, now)
+}
+
 // failed records err and answers from memory instead.
 func (f *sharedFallback) failed(ctx context.Context, err error, r Rule, key string, now time.Time) (bool, time.Duration, error) {
+	f.noteFailure(err)
+	return f.fallback.Take(ctx, r, key, now)
+}
+
+// noteFailure leaves the server alone for a moment, counts and warns.
+func (f *sharedFallback) noteFailure(err error) {
 	f.downUntil.Store(time.Now().Add(retrySharedAfter).UnixNano())
 	if f.OnError != nil {
 		f.OnError()
@@ -58,5 +76,4 @@ func (f *sharedFallback) failed(ctx context.Context, err error, r Rule, key stri
 	if t, last := time.Now().Unix(), f.lastWarn.Load(); t-last >= 60 && f.lastWarn.CompareAndSwap(last, t) {
 		f.log.Warn("rate limit store unreachable: limiting per instance until "+f.what+" answers", "error", err.Error())
 	}
-	return f.fallback.Take(ctx, r, key, now)
 }

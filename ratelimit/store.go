@@ -23,8 +23,10 @@ func (r Rule) every() time.Duration { return r.Interval / time.Duration(r.Burst)
 
 // Store takes one token from the bucket key of rule at now. When the bucket
 // is empty nothing is taken and retryAfter says when a token will be there.
+// Peek says the same without taking.
 type Store interface {
 	Take(ctx context.Context, r Rule, key string, now time.Time) (ok bool, retryAfter time.Duration, err error)
+	Peek(ctx context.Context, r Rule, key string, now time.Time) (ok bool, retryAfter time.Duration, err error)
 	Close() error
 }
 
@@ -59,6 +61,21 @@ func (m *Memory) Take(_ context.Context, r Rule, key string, now time.Time) (boo
 	if d := res.DelayFrom(now); !res.OK() || d > 0 {
 		res.CancelAt(now) // a refused request does not use up the future
 		// rate works in float seconds; round up to whole microseconds, as Redis does
+		return false, (d + time.Microsecond - 1).Truncate(time.Microsecond), nil
+	}
+	return true, 0, nil
+}
+
+// Peek implements Store.
+func (m *Memory) Peek(_ context.Context, r Rule, key string, now time.Time) (bool, time.Duration, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	l, ok := m.buckets[r.Name+"\x00"+key]
+	if !ok {
+		return true, 0, nil
+	}
+	if t := l.TokensAt(now); t < 1-1e-9 {
+		d := time.Duration((1 - t) * float64(r.every()))
 		return false, (d + time.Microsecond - 1).Truncate(time.Microsecond), nil
 	}
 	return true, 0, nil

@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -49,6 +50,7 @@ type Server struct {
 	stopMetadata func() // ends the background Hasura metadata apply
 	stopJanitor  func()
 	stopEpochs   func() // the sessions epoch LISTEN connection
+	log          *slog.Logger
 }
 
 // Options are the seams tests use.
@@ -231,7 +233,13 @@ func New(ctx context.Context, cfg *config.Config, db *gorm.DB, o Options) (*Serv
 	started = true
 	return &Server{Config: cfg, DB: db, Tokens: tokens, Sessions: sessions, Accounts: accounts, Router: router,
 		Audit: recorder, Janitor: jan, Mailer: mailer, stopMetadata: stopMetadata, stopJanitor: stopJanitor, stopEpochs: stopEpochs,
-		Metrics: m, Limiter: limiter}, nil
+		Metrics: m, Limiter: limiter, log: o.Log}, nil
+}
+
+// MetricsHandler is what the listener of AUTH_METRICS_ADDR serves: GET
+// /metrics and nothing else.
+func (s *Server) MetricsHandler() http.Handler {
+	return handlers.MetricsHandler(s.Config, s.Metrics, s.log)
 }
 
 // newOIDCProvider builds the OpenID Connect provider when
