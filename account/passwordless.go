@@ -154,25 +154,23 @@ func (s *Service) passwordlessUser(ctx context.Context, email string, p *profile
 }
 
 // SignInOTPEmailVerify checks a code (POST /signin/otp/email/verify) and
-// starts a session. The user row is locked, so guesses for one user queue
+// starts a session, or, for a user with TOTP active, returns the ticket of
+// POST /signin/mfa/totp instead (unless AUTH_MFA_SKIP_FOR_PASSWORDLESS). The user row is locked, so guesses for one user queue
 // and each is counted; an unknown email costs the same bcrypt work. A wrong
 // code is invalid-otp whether the account exists or not.
-func (s *Service) SignInOTPEmailVerify(ctx context.Context, email, code string) (*session.Issued, error) {
+func (s *Service) SignInOTPEmailVerify(ctx context.Context, email, code string) (issued *session.Issued, mfaTicket string, err error) {
 	if !s.cfg.Email.OTPEmailEnabled {
-		return nil, apierr.New(apierr.DisabledEndpoint)
+		return nil, "", apierr.New(apierr.DisabledEndpoint)
 	}
 	if err := validateEmailFormat(email); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	code = strings.TrimSpace(code)
 	if code == "" {
-		return nil, apierr.Invalid(`"otp" is required`)
+		return nil, "", apierr.Invalid(`"otp" is required`)
 	}
-	var (
-		issued  *session.Issued
-		refused *apierr.Error
-	)
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	var refused *apierr.Error
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		now := s.now()
 		st, err := models.LockEmailOTPByEmail(tx, email)
 		if err != nil && !errors.Is(err, models.ErrNotFound) {
@@ -213,15 +211,19 @@ func (s *Service) SignInOTPEmailVerify(ctx context.Context, email, code string) 
 			}
 			u.EmailVerified = true
 		}
+		if s.secondFactorDue(u) {
+			mfaTicket, err = s.startMFA(tx, u.ID)
+			return err
+		}
 		// The code proves what a password would, for users without TOTP.
 		issued, err = s.sessions.Start(tx, u, session.Elevation(!totpActive(u)))
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if refused != nil {
-		return nil, refused
+		return nil, "", refused
 	}
-	return issued, nil
+	return issued, mfaTicket, nil
 }

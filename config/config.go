@@ -78,9 +78,12 @@ type Config struct {
 	DatabaseMaxIdleConns  int
 
 	// Second factors and elevation (account/mfa.go, account/elevate.go).
-	MFAEnabled           bool   // AUTH_MFA_ENABLED: users may enrol TOTP
-	MFATOTPIssuer        string // issuer shown in authenticator apps
-	RequireElevatedClaim string // disabled | recommended | required
+	MFAEnabled    bool   // AUTH_MFA_ENABLED: users may enrol TOTP
+	MFATOTPIssuer string // issuer shown in authenticator apps
+	// AUTH_MFA_SKIP_FOR_PASSWORDLESS: email links and codes sign a TOTP user
+	// in without the code (hasura-auth's behaviour)
+	MFASkipForPasswordless bool
+	RequireElevatedClaim   string // disabled | recommended | required
 
 	// Abuse (ratelimit/, handlers/abuse.go).
 	RateLimit      RateLimitConfig

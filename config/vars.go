@@ -182,6 +182,8 @@ func coreSections() []Section {
 				"true: users may enrol TOTP. Off, users who already have TOTP active still need their code to sign in."),
 			v("AUTH_MFA_TOTP_ISSUER", "auth", toText(func(c *Config) *string { return &c.MFATOTPIssuer }),
 				"Issuer shown in authenticator apps."),
+			v("AUTH_MFA_SKIP_FOR_PASSWORDLESS", "false", toBool(func(c *Config) *bool { return &c.MFASkipForPasswordless }),
+				"false: for a user with TOTP active, email links (GET /verify) and email codes stop at an MFA ticket, as password sign-in does. true: they hand out a session without the code, as hasura-auth does.").ours(),
 			v("AUTH_REQUIRE_ELEVATED_CLAIM", "disabled", toText(func(c *Config) *string { return &c.RequireElevatedClaim }),
 				"Elevated claim (x-hasura-auth-elevated) for sensitive endpoints (create PAT, enable TOTP, change email/password): disabled | recommended (only users with TOTP active must elevate) | required (everyone)."),
 		}},

@@ -5,6 +5,9 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/hasura-auth-go/auth/apitest"
+	"github.com/hasura-auth-go/auth/oauth/providertest"
 )
 
 // Security round 2 (issue 20): each test here failed on the code before it.
@@ -74,4 +77,97 @@ func TestReenabledUserKeepsOldTokensRefused(t *testing.T) {
 	require.NoError(t, e.db().Exec(`UPDATE auth.users SET disabled = true WHERE id = ?`, s.User.ID).Error)
 	require.NoError(t, e.db().Exec(`UPDATE auth.users SET disabled = false WHERE id = ?`, s.User.ID).Error)
 	e.requireCutWithin(s.AccessToken, time.Second)
+}
+
+// mfaUser signs up a user with TOTP active; returns the address and secret.
+func (e *env) mfaUser() (string, string) {
+	e.t.Helper()
+	addr := email(e.t)
+	s := e.signUp(addr, nil)
+	return addr, e.enableTOTP(s.AccessToken)
+}
+
+// requireMFARedirect checks a /verify answer sends the app on with an MFA
+// ticket and no session, and completes the sign-in with the code.
+func (e *env) requireMFARedirect(r *response, linkType, secret string) sessionBody {
+	e.t.Helper()
+	q := redirect(e.t, r).Query()
+	require.Empty(e.t, q.Get("refreshToken"), "no session without the second factor")
+	require.Empty(e.t, q.Get("error"), "%v", q)
+	require.Equal(e.t, linkType, q.Get("type"))
+	ticket := q.Get("mfaTicket")
+	require.Regexp(e.t, `^mfaTotp:[0-9a-f-]{36}$`, ticket)
+	e.nextStep()
+	return e.mustSignInTOTP(ticket, e.code(secret))
+}
+
+// Finding 1: for a user with TOTP active, no email flow hands out a session
+// without the code: links redirect with mfaTicket, codes answer the mfa
+// challenge password sign-in answers; the ticket completes as usual.
+func TestEmailFlowsAskForTheSecondFactor(t *testing.T) {
+	e, smtp := newMailEnv(t, merge(mfaConfig, map[string]string{
+		"AUTH_EMAIL_PASSWORDLESS_ENABLED": "true", "AUTH_OTP_EMAIL_ENABLED": "true"}))
+	e.t = t
+
+	t.Run("magic link", func(t *testing.T) {
+		e.t = t
+		addr, secret := e.mfaUser()
+		require.Equal(t, 200, e.magicLink(addr, nil).Status)
+		s := e.requireMFARedirect(e.followLink(smtp.Wait(t, addr, 1).Link()), "signinPasswordless", secret)
+		require.Equal(t, addr, s.User.Email)
+	})
+	t.Run("password reset link", func(t *testing.T) {
+		e.t = t
+		addr, secret := e.mfaUser()
+		require.Equal(t, 200, e.resetPassword(addr, nil).Status)
+		s := e.requireMFARedirect(e.followLink(smtp.Wait(t, addr, 1).Link()), "passwordReset", secret)
+		require.Equal(t, 200, e.changePassword(map[string]any{"newPassword": newPassword}, bearer(s.AccessToken)).Status)
+	})
+	t.Run("email code", func(t *testing.T) {
+		e.t = t
+		addr, secret := e.mfaUser()
+		require.Equal(t, 200, e.otpRequest(addr).Status)
+		r := e.do("POST", "/v1/signin/otp/email/verify", map[string]any{"email": addr, "otp": smtp.Wait(t, addr, 1).Header.Get("X-Ticket")})
+		require.Equal(t, 200, r.Status, "%s", r.Body)
+		// The answer of password sign-in to a user with TOTP.
+		apitest.Require(t, "SignInEmailPasswordResponse", r.Body)
+		var p struct {
+			Session *sessionBody
+			MFA     *struct{ Ticket string }
+		}
+		r.decode(t, &p)
+		require.Nil(t, p.Session, "%s", r.Body)
+		require.NotNil(t, p.MFA, "%s", r.Body)
+		e.nextStep()
+		s := e.mustSignInTOTP(p.MFA.Ticket, e.code(secret))
+		require.Equal(t, addr, s.User.Email)
+	})
+}
+
+// Finding 1: AUTH_MFA_SKIP_FOR_PASSWORDLESS=true keeps hasura-auth's way.
+func TestMFASkipForPasswordlessKeepsHasuraAuthsWay(t *testing.T) {
+	e, smtp := newMailEnv(t, merge(mfaConfig, map[string]string{
+		"AUTH_EMAIL_PASSWORDLESS_ENABLED": "true", "AUTH_MFA_SKIP_FOR_PASSWORDLESS": "true"}))
+	addr, _ := e.mfaUser()
+	require.Equal(t, 200, e.magicLink(addr, nil).Status)
+	q := redirect(t, e.followLink(smtp.Wait(t, addr, 1).Link())).Query()
+	require.Empty(t, q.Get("mfaTicket"))
+	require.Equal(t, addr, e.mustRefresh(q.Get("refreshToken")).User.Email)
+}
+
+// Finding 1: a provider account that vouches for a TOTP user's address (so
+// whoever reads the mailbox can make one) signs in only with the code too.
+func TestProviderSignInAsksForTheSecondFactor(t *testing.T) {
+	pe := newProviderEnv(t, mfaConfig)
+	addr := "tess@example.org"
+	pe.existingUser(t, addr, true, false)
+	secret := pe.enableTOTP(pe.signIn(addr).AccessToken)
+	pe.github.Next(providertest.Account{ID: "7001", Email: addr, Verified: true, Name: "Tess"})
+	l := newBrowser(t).visit(pe.startURL("github", nil))
+	require.Equal(t, 302, l.status, "%s", l.body)
+	require.Empty(t, l.query().Get("refreshToken"), "landed at %s", l.to)
+	ticket := l.query().Get("mfaTicket")
+	require.Regexp(t, `^mfaTotp:[0-9a-f-]{36}$`, ticket, "landed at %s", l.to)
+	pe.nextStep()
+	require.Equal(t, addr, pe.mustSignInTOTP(ticket, pe.code(secret)).User.Email)
 }

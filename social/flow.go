@@ -80,7 +80,10 @@ type Outcome struct {
 	// Session is nil when the user gets none yet: a new user whose address
 	// must be verified first (the mail is sent), or a connect.
 	Session *session.Issued
-	UserID  uuid.UUID
+	// MFATicket, for a user with TOTP active, stands instead of Session:
+	// the sign-in completes with POST /signin/mfa/totp.
+	MFATicket string
+	UserID    uuid.UUID
 	Email   string // the provider account's address ("" for none)
 	NewUser bool
 }

@@ -120,6 +120,10 @@ func (s *Service) startSession(ctx context.Context, u *models.User, out *Outcome
 			return err
 		}
 		var err error
+		// A provider account is one factor, as a password is.
+		if out.MFATicket, err = s.accounts.FirstFactorMFATicket(tx, u); err != nil || out.MFATicket != "" {
+			return err
+		}
 		out.Session, err = s.sessions.Start(tx, u, session.NotElevated)
 		return err
 	})
