@@ -84,8 +84,8 @@ type Outcome struct {
 	// the sign-in completes with POST /signin/mfa/totp.
 	MFATicket string
 	UserID    uuid.UUID
-	Email   string // the provider account's address ("" for none)
-	NewUser bool
+	Email     string // the provider account's address ("" for none)
+	NewUser   bool
 }
 
 // Finished is a callback's outcome, and where the browser goes next.
