@@ -227,8 +227,8 @@ func (s *Service) mailTicketByEmail(ctx context.Context, k ticketKind, email, ta
 
 // ResetPassword sets a new password with a passwordReset: ticket (POST
 // /user/password without a Bearer token). The ticket is consumed with the
-// change; the user's sessions end (personal access tokens stay, as in
-// hasura-auth), and the email counts as verified: the link reached it.
+// change; the user's sessions and personal access tokens end (hasura-auth
+// keeps the PATs), and the email counts as verified: the link reached it.
 func (s *Service) ResetPassword(ctx context.Context, ticket, newPassword string) error {
 	if k, ok := parseTicket(ticket); !ok || k != kindPasswordReset {
 		return apierr.Newf(apierr.InvalidTicket, "Invalid ticket: expected a passwordReset: ticket")
@@ -290,6 +290,11 @@ func (s *Service) setPassword(ctx context.Context, tx *gorm.DB, userID uuid.UUID
 	}
 	if _, err := models.DeleteUserSessions(tx, userID); err != nil {
 		return fmt.Errorf("end sessions: %w", err)
+	}
+	// A PAT made by whoever had the account must not outlive the password
+	// change that takes it back; nor must the access tokens it issued.
+	if err := s.sessions.RevokePATs(tx, userID); err != nil {
+		return err
 	}
 	return s.audit.Log(ctx, tx, audit.Event{Type: audit.PasswordChanged, UserID: userID})
 }

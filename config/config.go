@@ -83,7 +83,8 @@ type Config struct {
 	// AUTH_MFA_SKIP_FOR_PASSWORDLESS: email links and codes sign a TOTP user
 	// in without the code (hasura-auth's behaviour)
 	MFASkipForPasswordless bool
-	RequireElevatedClaim   string // disabled | recommended | required
+	PATMaxLifetime         time.Duration // AUTH_PAT_MAX_LIFETIME: the furthest expiresAt POST /pat accepts
+	RequireElevatedClaim   string        // disabled | recommended | required
 
 	// Abuse (ratelimit/, handlers/abuse.go).
 	RateLimit      RateLimitConfig
@@ -373,6 +374,9 @@ func (c *Config) validate(skip map[string]bool) error {
 	}
 	if c.MFATOTPIssuer == "" {
 		bad("AUTH_MFA_TOTP_ISSUER", "must not be empty")
+	}
+	if c.PATMaxLifetime <= 0 {
+		bad("AUTH_PAT_MAX_LIFETIME", "must be positive")
 	}
 	switch c.RequireElevatedClaim {
 	case ElevatedDisabled, ElevatedRecommended, ElevatedRequired:

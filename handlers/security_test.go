@@ -171,3 +171,88 @@ func TestProviderSignInAsksForTheSecondFactor(t *testing.T) {
 	pe.nextStep()
 	require.Equal(t, addr, pe.mustSignInTOTP(ticket, pe.code(secret)).User.Email)
 }
+
+// Finding 8: a PAT lives at most AUTH_PAT_MAX_LIFETIME (a year by default).
+func TestPATLifetimeIsBounded(t *testing.T) {
+	cases := []struct {
+		name    string
+		env     map[string]string
+		expires time.Duration
+		status  int
+	}{
+		{"9999-12-31", nil, time.Until(time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)), 400},
+		{"a year and a day", nil, 366 * 24 * time.Hour, 400},
+		{"just under a year", nil, 8759 * time.Hour, 200},
+		{"over a setting of 1h", map[string]string{"AUTH_PAT_MAX_LIFETIME": "1h"}, 2 * time.Hour, 400},
+		{"within a setting of 1h", map[string]string{"AUTH_PAT_MAX_LIFETIME": "1h"}, 30 * time.Minute, 200},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEnv(t, c.env)
+			s := e.signUp(email(t), nil)
+			r := e.createPAT(s.AccessToken, e.clock.Now().Add(c.expires), nil)
+			require.Equal(t, c.status, r.Status, "%s", r.Body)
+			if c.status == 400 {
+				require.Equal(t, "pat-lifetime-exceeded", r.errorCode(t))
+			}
+		})
+	}
+}
+
+// patSessions creates a PAT for s and signs in with it twice (one session
+// refreshed, so both a first and a refreshed access token are checked).
+func (e *env) patSessions(s sessionBody) (patBody, []string) {
+	e.t.Helper()
+	p := e.mustCreatePAT(s.AccessToken, e.clock.Now().Add(24*time.Hour), nil)
+	a := e.mustSignInPAT(p.PersonalAccessToken)
+	b := e.mustSignInPAT(p.PersonalAccessToken)
+	refreshed := e.mustRefresh(b.RefreshToken)
+	tokens := []string{a.AccessToken, refreshed.AccessToken}
+	for _, tok := range tokens {
+		require.Equal(e.t, 200, e.getUserStatus(tok))
+		require.Equal(e.t, 200, e.getUserStatus(tok), "from the warm caches")
+	}
+	return p, tokens
+}
+
+// Finding 8: revoking a PAT (DELETE /pat/{id}, or a deletion by SQL), or a
+// password reset or change, cuts the access tokens its sessions were
+// issued within a second; the user's other tokens are untouched.
+func TestRevokedPATsAccessTokensDie(t *testing.T) {
+	e, smtp := newMailEnv(t, nil)
+	e.waitForNotifications()
+	cases := []struct {
+		name   string
+		revoke func(t *testing.T, addr string, s sessionBody, p patBody)
+	}{
+		{"DELETE /pat/{id}", func(t *testing.T, _ string, s sessionBody, p patBody) {
+			r := e.do("DELETE", "/v1/pat/"+p.ID, nil, bearer(s.AccessToken))
+			require.Equal(t, 200, r.Status, "%s", r.Body)
+		}},
+		{"deleted by SQL", func(t *testing.T, _ string, _ sessionBody, p patBody) {
+			require.NoError(t, e.db().Exec(`DELETE FROM auth.refresh_tokens WHERE id = ?`, p.ID).Error)
+		}},
+		{"password change", func(t *testing.T, _ string, s sessionBody, _ patBody) {
+			require.Equal(t, 200, e.changePassword(map[string]any{"newPassword": newPassword}, bearer(s.AccessToken)).Status)
+		}},
+		{"password reset", func(t *testing.T, addr string, _ sessionBody, _ patBody) {
+			require.Equal(t, 200, e.resetPassword(addr, nil).Status)
+			ticket := smtp.Wait(t, addr, 1).Header.Get("X-Ticket")
+			require.Equal(t, 200, e.changePassword(map[string]any{"newPassword": newPassword, "ticket": ticket}).Status)
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e.t = t
+			addr := email(t)
+			s := e.signUp(addr, nil)
+			p, tokens := e.patSessions(s)
+			c.revoke(t, addr, s, p)
+			for _, tok := range tokens {
+				e.requireCutWithin(tok, time.Second)
+			}
+			require.Equal(t, "invalid-pat", e.signInPAT(p.PersonalAccessToken).errorCode(t))
+			require.Equal(t, 200, e.getUserStatus(s.AccessToken), "the user's own access token")
+		})
+	}
+}

@@ -95,7 +95,7 @@ LEFT JOIN auth.user_sessions_epoch e ON e.user_id = u.id WHERE u.id = ?`, v.User
 	if !e.revokedBefore.IsZero() && token.IssuedAt(v).Before(e.revokedBefore) {
 		return apierr.Newf(apierr.Unauthorized, "This access token's sessions were revoked; sign in again")
 	}
-	return nil
+	return s.checkPAT(ctx, v)
 }
 
 // SignOutAll ends every session of the user, personal access tokens included,

@@ -29,10 +29,12 @@ type Service struct {
 	now         func() time.Time
 	ttl         time.Duration
 	reuseWindow time.Duration
+	patMax      time.Duration
 	log         *slog.Logger
 	audit       *audit.Recorder
 	epochs      *epochCache
-	subscribers []Subscriber // what the LISTEN connection feeds: epochs first, then Subscribe's
+	pats        *patCache
+	subscribers []Subscriber // what the LISTEN connection feeds: epochs and pats first, then Subscribe's
 	batched     *batched     // the hot statements (batched.go)
 }
 
@@ -45,6 +47,8 @@ type Options struct {
 	ReuseWindow time.Duration // how long a just-rotated token still yields the rotation's result
 	Log         *slog.Logger
 	Audit       *audit.Recorder // sign-outs, refresh token replays
+	// PATMaxLifetime bounds a PAT's expiresAt from its creation; 0: a year.
+	PATMaxLifetime time.Duration
 }
 
 // New returns a Service.
@@ -55,13 +59,16 @@ func New(o Options) (*Service, error) {
 	if o.Audit == nil {
 		return nil, errors.New("session: an audit recorder is required")
 	}
+	if o.PATMaxLifetime <= 0 {
+		o.PATMaxLifetime = 365 * 24 * time.Hour
+	}
 	sqlDB, err := o.DB.DB()
 	if err != nil {
 		return nil, err
 	}
-	epochs := newEpochCache()
-	return &Service{db: o.DB, tokens: o.Tokens, now: o.Now, ttl: o.TTL, reuseWindow: o.ReuseWindow, log: o.Log, audit: o.Audit,
-		epochs: epochs, subscribers: []Subscriber{epochs}, batched: newBatched(sqlDB)}, nil
+	epochs, pats := newEpochCache(), newPATCache()
+	return &Service{db: o.DB, tokens: o.Tokens, now: o.Now, ttl: o.TTL, reuseWindow: o.ReuseWindow, patMax: o.PATMaxLifetime, log: o.Log, audit: o.Audit,
+		epochs: epochs, pats: pats, subscribers: []Subscriber{epochs, pats}, batched: newBatched(sqlDB)}, nil
 }
 
 // Close stops the batch runners, after the statements they are running;
@@ -171,7 +178,7 @@ func (s *Service) Refresh(ctx context.Context, presented string) (*Issued, error
 			if got == nil {
 				return apierr.New(apierr.InvalidRefreshToken)
 			}
-			out, err = s.issue(tx, &got.User, got.SessionID, next, token.Grant{At: now})
+			out, err = s.issue(tx, &got.User, got.SessionID, next, token.Grant{At: now, PAT: got.PATID})
 			return err
 		}
 		if !errors.Is(err, models.ErrNotFound) {
@@ -205,7 +212,7 @@ func (s *Service) Refresh(ctx context.Context, presented string) (*Issued, error
 				if err != nil {
 					return err
 				}
-				out, err = s.issue(tx, user, rt.ID, next, token.Grant{At: now})
+				out, err = s.issue(tx, user, rt.ID, next, token.Grant{At: now, PAT: patOf(rt)})
 				return err
 			}
 		}
@@ -252,7 +259,7 @@ func (s *Service) rotateCurrent(ctx context.Context, presented, hash string) (*I
 	if err != nil || got == nil {
 		return nil, err
 	}
-	issued, err := s.issue(s.db.WithContext(ctx), &got.User, got.SessionID, next, token.Grant{At: now})
+	issued, err := s.issue(s.db.WithContext(ctx), &got.User, got.SessionID, next, token.Grant{At: now, PAT: got.PATID})
 	if err != nil {
 		// The rotation has committed but its token could not be signed (a
 		// custom-claims function that raised, say): put the presented token

@@ -23,3 +23,21 @@ DROP TRIGGER IF EXISTS revoke_sessions_on_disable ON auth.users;
 CREATE TRIGGER revoke_sessions_on_disable AFTER UPDATE OF disabled ON auth.users
   FOR EACH ROW WHEN (NEW.disabled AND NOT OLD.disabled)
   EXECUTE FUNCTION auth.revoke_sessions_on_disable();
+
+-- Access tokens of a session started with a personal access token name it
+-- (claim pat_id) and die with it (session/pat.go). Instances cache whether
+-- a PAT is alive, so its deletion, whoever makes it, is announced on the
+-- channel of 0008 with the PAT's id. Only PAT rows: deleting ordinary
+-- sessions stays free of notifications.
+CREATE OR REPLACE FUNCTION auth.notify_pat_deleted() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('auth_sessions_epoch', OLD.id::text);
+  RETURN NULL;
+END;
+$$;
+
+DROP TRIGGER IF EXISTS notify_pat_deleted ON auth.refresh_tokens;
+CREATE TRIGGER notify_pat_deleted AFTER DELETE OR UPDATE OF expires_at ON auth.refresh_tokens
+  FOR EACH ROW WHEN (OLD.type = 'pat')
+  EXECUTE FUNCTION auth.notify_pat_deleted();
