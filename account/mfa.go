@@ -223,8 +223,10 @@ func (s *Service) SignInMFATOTP(ctx context.Context, ticket, code string) (*sess
 		if err := models.ClearUserTicket(tx, u.ID, now); err != nil {
 			return fmt.Errorf("consume MFA ticket: %w", err)
 		}
-		issued, err = s.sessions.Start(tx, u, session.Elevated)
-		return err
+		if issued, err = s.sessions.Start(tx, u, session.Elevated); err != nil {
+			return err
+		}
+		return s.audit.Log(ctx, tx, audit.Event{Type: audit.SignIn, UserID: u.ID, Detail: map[string]any{"method": "totp"}})
 	})
 	if err != nil {
 		return nil, err

@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/hasura-auth-go/auth/apierr"
+	"github.com/hasura-auth-go/auth/audit"
 	"github.com/hasura-auth-go/auth/models"
 	"github.com/hasura-auth-go/auth/token"
 	"github.com/hasura-auth-go/auth/usercache"
@@ -50,8 +51,14 @@ func (s *Service) CreatePAT(ctx context.Context, userID uuid.UUID, expiresAt tim
 		return uuid.Nil, "", apierr.New(apierr.ForbiddenAnonymous)
 	}
 	id, pat := uuid.New(), uuid.NewString()
-	if err := models.InsertPAT(db, id, userID, HashToken(pat), now, expiresAt, metadata); err != nil {
-		return uuid.Nil, "", fmt.Errorf("insert personal access token: %w", err)
+	err = db.Transaction(func(tx *gorm.DB) error {
+		if err := models.InsertPAT(tx, id, userID, HashToken(pat), now, expiresAt, metadata); err != nil {
+			return fmt.Errorf("insert personal access token: %w", err)
+		}
+		return s.audit.Log(ctx, tx, audit.Event{Type: audit.PATCreated, UserID: userID, Detail: map[string]any{"patId": id}})
+	})
+	if err != nil {
+		return uuid.Nil, "", err
 	}
 	return id, pat, nil
 }
@@ -91,8 +98,10 @@ func (s *Service) SignInPAT(ctx context.Context, presented string) (*Issued, err
 		if err := models.TouchLastSeen(tx, u.ID, now); err != nil {
 			return fmt.Errorf("touch last seen: %w", err)
 		}
-		out, err = s.issue(tx, u, id, refresh, token.Grant{At: now, PAT: pat.ID})
-		return err
+		if out, err = s.issue(tx, u, id, refresh, token.Grant{At: now, PAT: pat.ID}); err != nil {
+			return err
+		}
+		return s.audit.Log(ctx, tx, audit.Event{Type: audit.SignIn, UserID: u.ID, Detail: map[string]any{"method": "pat"}})
 	})
 	return out, err
 }
@@ -107,8 +116,14 @@ func (s *Service) ListPATs(ctx context.Context, userID uuid.UUID) ([]models.Pers
 // looks the same as none).
 func (s *Service) RevokePAT(ctx context.Context, userID, id uuid.UUID) (found bool, err error) {
 	s.pats.Hold(id)
-	n, err := models.DeletePAT(s.db.WithContext(ctx), userID, id)
-	return n > 0, err
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		n, err := models.DeletePAT(tx, userID, id)
+		if found = n > 0; err != nil || !found {
+			return err
+		}
+		return s.audit.Log(ctx, tx, audit.Event{Type: audit.PATRevoked, UserID: userID, Detail: map[string]any{"patId": id}})
+	})
+	return found, err
 }
 
 // RevokePATs deletes every PAT of the user inside tx, and with them their

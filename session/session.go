@@ -112,9 +112,10 @@ func (s *Service) Start(tx *gorm.DB, u *models.User, e Elevation) (*Issued, erro
 	return s.issue(tx, u, id, refresh, token.Grant{At: now, Elevated: bool(e)})
 }
 
-// StartWithNewUser creates u with roles and its first session in one
-// statement (batched with other sign-ins: batched.go), then signs the access token.
-func (s *Service) StartWithNewUser(ctx context.Context, u *models.User, roles []string) (*Issued, error) {
+// StartWithNewUser creates u with roles, its first session and the audit
+// row of its sign-up by method in one statement (batched with other
+// sign-ins: batched.go), then signs the access token.
+func (s *Service) StartWithNewUser(ctx context.Context, u *models.User, roles []string, method string) (*Issued, error) {
 	now := s.now()
 	if u.ID == uuid.Nil {
 		u.ID = uuid.New()
@@ -122,7 +123,8 @@ func (s *Service) StartWithNewUser(ctx context.Context, u *models.User, roles []
 	u.CreatedAt = now
 	refresh := uuid.NewString()
 	rt := &models.RefreshToken{ID: uuid.New(), ExpiresAt: now.Add(s.ttl), Type: models.RefreshTokenRegular, RefreshTokenHash: HashToken(refresh)}
-	if _, err := s.batched.newUsers.Do(ctx, &newUser{user: u, roles: roles, session: rt}); err != nil {
+	ev := s.audit.Row(ctx, audit.Event{Type: audit.SignUp, UserID: u.ID, Detail: map[string]any{"method": method}})
+	if _, err := s.batched.newUsers.Do(ctx, &newUser{user: u, roles: roles, session: rt, audit: ev}); err != nil {
 		return nil, err
 	}
 	u.CompleteInsert(roles)
@@ -302,14 +304,18 @@ func (s *Service) activeUser(tx *gorm.DB, id uuid.UUID) (*models.User, error) {
 // SignOut ends the session a refresh token belongs to, current or just
 // rotated. Unknown tokens are not an error: signing out is idempotent.
 func (s *Service) SignOut(ctx context.Context, presented string) error {
-	ended, err := models.SignOutSession(s.db.WithContext(ctx), HashToken(presented))
-	if err != nil {
-		return err
-	}
-	for _, e := range ended {
-		_ = s.audit.Log(ctx, nil, audit.Event{Type: audit.SignOut, UserID: e.UserID, Detail: map[string]any{"refreshTokenId": e.ID}})
-	}
-	return nil
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		ended, err := models.SignOutSession(tx, HashToken(presented))
+		if err != nil {
+			return err
+		}
+		for _, e := range ended { // written with the deletion
+			if err := s.audit.Log(ctx, tx, audit.Event{Type: audit.SignOut, UserID: e.UserID, Detail: map[string]any{"refreshTokenId": e.ID}}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // SignOutAll is in epoch.go: it also refuses the access tokens already issued.

@@ -86,6 +86,7 @@ type Outcome struct {
 	UserID    uuid.UUID
 	Email     string // the provider account's address ("" for none)
 	NewUser   bool
+	method    string // for the audit log: provider/<name> or idtoken/<name>
 }
 
 // Finished is a callback's outcome, and where the browser goes next.
@@ -150,7 +151,7 @@ func (s *Service) Callback(ctx context.Context, provider string, cb providers.Ca
 		f.UserID = *r.ConnectUserID
 		return f, s.connect(ctx, *r.ConnectUserID, provider, identity)
 	}
-	out, err := s.signIn(ctx, provider, identity, r.Options)
+	out, err := s.signIn(ctx, "provider/"+provider, provider, identity, r.Options)
 	if err != nil {
 		return f, err
 	}
