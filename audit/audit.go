@@ -16,8 +16,8 @@
 //     session/batched.go), through InsertFromJSON.
 //   - Recorder.Log(ctx, nil, e) queues the row; a background writer inserts
 //     queued rows in batches (one statement per batch). Only for events
-//     with no change to commit with (failures, a refresh token replay)
-//     or whose change is one statement of its own (a sign-out). The queue
+//     with no change of the caller's to commit with (failures, a signing
+//     key rotation, which the key store commits itself). The queue
 //     is bounded: when it is full, or the database refuses a batch, rows
 //     are dropped and counted in a warning, never blocking a request; a
 //     crash loses what is queued.

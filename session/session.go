@@ -222,7 +222,9 @@ func (s *Service) Refresh(ctx context.Context, presented string) (*Issued, error
 			return err
 		}
 		revoked = rt
-		return nil
+		// With the revocation it records.
+		return s.audit.Log(ctx, tx, audit.Event{Type: audit.RefreshReuse, UserID: rt.UserID, Actor: audit.ActorSystem,
+			Detail: map[string]any{"refreshTokenId": rt.ID, "generation": rt.Generation}})
 	})
 	if err != nil {
 		return nil, err
@@ -230,8 +232,6 @@ func (s *Service) Refresh(ctx context.Context, presented string) (*Issued, error
 	if revoked != nil {
 		s.log.Warn("refresh token reuse detected: session revoked",
 			"user_id", revoked.UserID, "refresh_token_id", revoked.ID, "generation", revoked.Generation)
-		_ = s.audit.Log(ctx, nil, audit.Event{Type: audit.RefreshReuse, UserID: revoked.UserID, Actor: audit.ActorSystem,
-			Detail: map[string]any{"refreshTokenId": revoked.ID, "generation": revoked.Generation}})
 		e := apierr.New(apierr.InvalidRefreshToken)
 		e.Cause = ErrReuseDetected // counted by /metrics; the client sees only invalid-refresh-token
 		return nil, e
