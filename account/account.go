@@ -183,6 +183,7 @@ func (s *Service) SignUpEmailPassword(ctx context.Context, email, password strin
 	if err != nil {
 		return nil, err
 	}
+	nu.method = "email-password"
 	return s.signUp(ctx, func(*gorm.DB) (*pendingUser, func(*gorm.DB) error, error) { return nu, nil, nil })
 }
 
@@ -225,8 +226,10 @@ func (s *Service) SignInEmailPassword(ctx context.Context, email, password strin
 		return nil, ticket, err
 	}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		issued, err = s.sessions.Start(tx, u, session.Elevated)
-		return err
+		if issued, err = s.sessions.Start(tx, u, session.Elevated); err != nil {
+			return err
+		}
+		return s.audit.Log(ctx, tx, audit.Event{Type: audit.SignIn, UserID: u.ID, Email: email, Detail: map[string]any{"method": "email-password"}})
 	})
 	return issued, "", err
 }
@@ -247,7 +250,7 @@ func (s *Service) SignInAnonymous(ctx context.Context, displayName, locale strin
 		IsAnonymous: true,
 		Metadata:    p.metadata,
 	}
-	return s.sessions.StartWithNewUser(ctx, u, []string{anonymousRole})
+	return s.sessions.StartWithNewUser(ctx, u, []string{anonymousRole}, "anonymous")
 }
 
 const anonymousRole = "anonymous"

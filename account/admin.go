@@ -182,16 +182,18 @@ func (s *Service) adminChange(ctx context.Context, id uuid.UUID, change func(tx 
 // disables an account wants it out now, not when its tokens expire.
 func (s *Service) AdminSetDisabled(ctx context.Context, id uuid.UUID, disabled bool) (*models.User, error) {
 	return s.adminChange(ctx, id, func(tx *gorm.DB, u *models.User) (audit.Event, error) {
-		if err := tx.Model(&models.User{}).Where("id = ?", id).Update("disabled", disabled).Error; err != nil {
-			return audit.Event{}, err
-		}
 		detail := map[string]any{"disabled": disabled}
 		if disabled {
+			// Before the update: the epoch is then this server's (its clock),
+			// and migration 0103's trigger leaves it as it is.
 			n, err := s.sessions.RevokeAll(tx, id)
 			if err != nil {
 				return audit.Event{}, err
 			}
 			detail["sessions"] = n
+		}
+		if err := tx.Model(&models.User{}).Where("id = ?", id).Update("disabled", disabled).Error; err != nil {
+			return audit.Event{}, err
 		}
 		return audit.Event{Type: audit.AdminUserUpdated, Detail: detail}, nil
 	})

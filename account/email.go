@@ -227,8 +227,8 @@ func (s *Service) mailTicketByEmail(ctx context.Context, k ticketKind, email, ta
 
 // ResetPassword sets a new password with a passwordReset: ticket (POST
 // /user/password without a Bearer token). The ticket is consumed with the
-// change; the user's sessions end (personal access tokens stay, as in
-// hasura-auth), and the email counts as verified: the link reached it.
+// change; the user's sessions and personal access tokens end (hasura-auth
+// keeps the PATs), and the email counts as verified: the link reached it.
 func (s *Service) ResetPassword(ctx context.Context, ticket, newPassword string) error {
 	if k, ok := parseTicket(ticket); !ok || k != kindPasswordReset {
 		return apierr.Newf(apierr.InvalidTicket, "Invalid ticket: expected a passwordReset: ticket")
@@ -291,6 +291,11 @@ func (s *Service) setPassword(ctx context.Context, tx *gorm.DB, userID uuid.UUID
 	if _, err := models.DeleteUserSessions(tx, userID); err != nil {
 		return fmt.Errorf("end sessions: %w", err)
 	}
+	// A PAT made by whoever had the account must not outlive the password
+	// change that takes it back; nor must the access tokens it issued.
+	if err := s.sessions.RevokePATs(tx, userID); err != nil {
+		return err
+	}
 	return s.audit.Log(ctx, tx, audit.Event{Type: audit.PasswordChanged, UserID: userID})
 }
 
@@ -338,10 +343,12 @@ func (s *Service) ChangeEmail(ctx context.Context, userID uuid.UUID, newEmail, r
 		redirectTo: target, displayName: u.DisplayName, email: current, newEmail: newEmail})
 }
 
-// Verified is the outcome of a /verify link.
+// Verified is the outcome of a /verify link: a session, or, for a user
+// with a second factor, the ticket of POST /signin/mfa/totp.
 type Verified struct {
-	Session  *session.Issued
-	LinkType string // hasura-auth adds it to the redirect as type=
+	Session   *session.Issued
+	MFATicket string
+	LinkType  string // hasura-auth adds it to the redirect as type=
 }
 
 // CheckRedirect validates the redirectTo of a /verify link before anything
@@ -361,15 +368,20 @@ func (s *Service) CheckRedirect(redirectTo string) (string, error) {
 //   - emailConfirmChange: the user moves to the new address (409 if taken);
 //   - passwordReset: a session, from which the client sets the password.
 //
-// The links do not ask for a TOTP code, as in hasura-auth. Their sessions
-// are not elevated: the redirect hands out only a refresh token, and
-// refreshing drops elevation anyway.
+// For a user with TOTP active every link type stops at an MFA ticket (the
+// link's own change is made), so that the mailbox alone does not sign in;
+// AUTH_MFA_SKIP_FOR_PASSWORDLESS keeps hasura-auth's way (a session). Their
+// sessions are not elevated: the redirect hands out only a refresh token,
+// and refreshing drops elevation anyway.
 func (s *Service) VerifyTicket(ctx context.Context, ticket, linkType string) (*Verified, error) {
 	k, ok := parseTicket(ticket)
 	if !ok || (linkType != "" && linkType != k.linkType) {
 		return nil, apierr.New(apierr.InvalidTicket)
 	}
-	var issued *session.Issued
+	var (
+		issued    *session.Issued
+		mfaTicket string
+	)
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		u, err := s.consumeTicket(tx, k, ticket)
 		if err != nil {
@@ -417,11 +429,15 @@ func (s *Service) VerifyTicket(ctx context.Context, ticket, linkType string) (*V
 				u.EmailVerified = true
 			}
 		}
+		if s.secondFactorDue(u) {
+			mfaTicket, err = s.startMFA(tx, u.ID)
+			return err
+		}
 		issued, err = s.sessions.Start(tx, u, session.NotElevated)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &Verified{Session: issued, LinkType: k.linkType}, nil
+	return &Verified{Session: issued, MFATicket: mfaTicket, LinkType: k.linkType}, nil
 }

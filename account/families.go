@@ -36,6 +36,16 @@ func (s *Service) MFATicket(tx *gorm.DB, u *models.User) (string, error) {
 	return s.startMFA(tx, u.ID)
 }
 
+// FirstFactorMFATicket is MFATicket for a sign-in proved by something that
+// may stand for the mailbox (a provider account that vouches for the
+// address): "" also when AUTH_MFA_SKIP_FOR_PASSWORDLESS keeps hasura-auth's way.
+func (s *Service) FirstFactorMFATicket(tx *gorm.DB, u *models.User) (string, error) {
+	if !s.secondFactorDue(u) {
+		return "", nil
+	}
+	return s.startMFA(tx, u.ID)
+}
+
 // EmailAllowed applies AUTH_ACCESS_CONTROL_* to an account's email: hasura-auth
 // refuses sign-ins by other means to an account whose email they refuse.
 func (s *Service) EmailAllowed(email string) bool { return s.emailAllowed(email) }

@@ -65,6 +65,7 @@ func (s *Service) checkSignUp(email *string, o *SignUpOptions) (*profile, error)
 // package: the user to create and how to store the credential.
 type CredentialSignUp struct {
 	UserID  uuid.UUID // the id the credential is bound to
+	Method  string    // for the audit log: "webauthn"
 	Email   string
 	Options *SignUpOptions
 	// Store keeps the credential once the user row exists, in the same
@@ -93,6 +94,7 @@ func (s *Service) SignUpWithCredential(ctx context.Context, prove func(tx *gorm.
 		if err != nil {
 			return nil, nil, err
 		}
+		nu.method = cs.Method
 		return nu, cs.Store, nil
 	})
 }

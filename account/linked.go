@@ -47,6 +47,7 @@ type LinkedSignUp struct {
 	AvatarURL     string // "" : Gravatar's image of Email, when enabled
 	Locale        string // when the options name none and it is allowed
 	Options       *SignUpOptions
+	Method        string // for the audit log: provider/<name> or idtoken/<name>
 	// Link records the identity (auth.user_providers) in the transaction
 	// that creates the user.
 	Link func(tx *gorm.DB, u *models.User) error
@@ -85,6 +86,7 @@ func (s *Service) SignUpLinked(ctx context.Context, in LinkedSignUp) (*session.I
 	if err != nil {
 		return nil, err
 	}
+	nu.method = in.Method
 	var attach func(*gorm.DB) error
 	if in.Link != nil {
 		attach = func(tx *gorm.DB) error { return in.Link(tx, u) }

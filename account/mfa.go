@@ -181,6 +181,15 @@ func (s *Service) startMFA(db *gorm.DB, userID uuid.UUID) (string, error) {
 	return ticket, nil
 }
 
+// secondFactorDue says whether a sign-in proved by an email link or code
+// must stop at an MFA ticket: u has TOTP active and
+// AUTH_MFA_SKIP_FOR_PASSWORDLESS does not keep hasura-auth's way. Whoever
+// reads the mailbox must not own an account its owner protected with a
+// second factor.
+func (s *Service) secondFactorDue(u *models.User) bool {
+	return totpActive(u) && !s.cfg.MFASkipForPasswordless
+}
+
 func storedTicket(ticket string) string {
 	sum := sha256.Sum256([]byte(ticket))
 	return mfaTicketPrefix + hex.EncodeToString(sum[:])
@@ -214,8 +223,10 @@ func (s *Service) SignInMFATOTP(ctx context.Context, ticket, code string) (*sess
 		if err := models.ClearUserTicket(tx, u.ID, now); err != nil {
 			return fmt.Errorf("consume MFA ticket: %w", err)
 		}
-		issued, err = s.sessions.Start(tx, u, session.Elevated)
-		return err
+		if issued, err = s.sessions.Start(tx, u, session.Elevated); err != nil {
+			return err
+		}
+		return s.audit.Log(ctx, tx, audit.Event{Type: audit.SignIn, UserID: u.ID, Detail: map[string]any{"method": "totp"}})
 	})
 	if err != nil {
 		return nil, err

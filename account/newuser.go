@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/hasura-auth-go/auth/apierr"
+	"github.com/hasura-auth-go/auth/audit"
 	"github.com/hasura-auth-go/auth/models"
 	"github.com/hasura-auth-go/auth/session"
 )
@@ -62,6 +63,7 @@ type pendingUser struct {
 	signedIn     bool        // a session is started with the row
 	verify       *ticketMail // nil: none due
 	storedTicket string
+	method       string // how the user signs up, for the audit log
 }
 
 // prepareUser completes u (its credential and email already set) with the
@@ -116,8 +118,15 @@ func (s *Service) signUp(ctx context.Context, build func(tx *gorm.DB) (*pendingU
 		if nu, attach, err = build(tx); err != nil {
 			return err
 		}
-		issued, err = s.createUser(tx, nu, attach)
-		return err
+		if issued, err = s.createUser(tx, nu, attach); err != nil {
+			return err
+		}
+		// In the transaction: a crash after the commit loses no sign-up's row.
+		ev := audit.Event{Type: audit.SignUp, UserID: nu.user.ID, Detail: map[string]any{"method": nu.method}}
+		if nu.user.Email != nil {
+			ev.Email = *nu.user.Email
+		}
+		return s.audit.Log(ctx, tx, ev)
 	})
 	if err != nil {
 		return nil, err

@@ -13,6 +13,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/hasura-auth-go/auth/apierr"
+	"github.com/hasura-auth-go/auth/audit"
 	"github.com/hasura-auth-go/auth/mail"
 	"github.com/hasura-auth-go/auth/models"
 	"github.com/hasura-auth-go/auth/session"
@@ -41,7 +42,7 @@ func (s *Service) SignInPasswordlessEmail(ctx context.Context, email string, o *
 	}
 	raw, stored := newTicket(kindPasswordless)
 	var m *ticketMail
-	u, err := s.passwordlessUser(ctx, email, p, func(tx *gorm.DB, u *models.User) error {
+	u, err := s.passwordlessUser(ctx, "passwordless-email", email, p, func(tx *gorm.DB, u *models.User) error {
 		m = &ticketMail{kind: kindPasswordless, ticket: raw, to: *u.Email, locale: u.Locale,
 			redirectTo: p.redirectTo, displayName: u.DisplayName, email: *u.Email}
 		return models.SetUserTicket(tx, u.ID, stored, s.now().Add(kindPasswordless.ttl))
@@ -71,7 +72,7 @@ func (s *Service) SignInOTPEmail(ctx context.Context, email string, o *SignUpOpt
 		return apierr.Internal(fmt.Errorf("hash code: %w", err))
 	}
 	var msg mail.Message
-	u, err := s.passwordlessUser(ctx, email, p, func(tx *gorm.DB, u *models.User) error {
+	u, err := s.passwordlessUser(ctx, "otp-email", email, p, func(tx *gorm.DB, u *models.User) error {
 		msg = mail.Message{To: *u.Email, Locale: u.Locale, Template: mail.TemplateSigninOTP, Data: mail.Data{
 			DisplayName: u.DisplayName, Email: *u.Email, Ticket: code, RedirectTo: p.redirectTo,
 		}}
@@ -112,8 +113,9 @@ func (s *Service) passwordlessInput(email *string, o *SignUpOptions) (*profile, 
 // passwordlessUser runs store, in one transaction, on the user with email,
 // created first from p when there is none and sign-up is open. A new user
 // under AUTH_DISABLE_NEW_USERS is kept (disabled, for an admin to enable)
-// and the answer is disabled-user, as in hasura-auth.
-func (s *Service) passwordlessUser(ctx context.Context, email string, p *profile, store func(*gorm.DB, *models.User) error) (*models.User, error) {
+// and the answer is disabled-user, as in hasura-auth. A new user's sign-up
+// (by method) is recorded in the same transaction.
+func (s *Service) passwordlessUser(ctx context.Context, method, email string, p *profile, store func(*gorm.DB, *models.User) error) (*models.User, error) {
 	var (
 		user       *models.User
 		createdOff bool
@@ -131,9 +133,15 @@ func (s *Service) passwordlessUser(ctx context.Context, email string, p *profile
 			err = tx.Transaction(func(sp *gorm.DB) error { return models.CreateUser(sp, u, p.roles) })
 			if errors.Is(err, gorm.ErrDuplicatedKey) {
 				u, err = models.FindUserByEmail(tx, email)
-			} else if err == nil && u.Disabled {
-				createdOff = true
-				return nil
+			} else if err == nil {
+				ev := audit.Event{Type: audit.SignUp, UserID: u.ID, Email: email, Detail: map[string]any{"method": method}}
+				if err := s.audit.Log(ctx, tx, ev); err != nil {
+					return err
+				}
+				if u.Disabled {
+					createdOff = true
+					return nil
+				}
 			}
 		}
 		if err != nil {
@@ -155,25 +163,23 @@ func (s *Service) passwordlessUser(ctx context.Context, email string, p *profile
 }
 
 // SignInOTPEmailVerify checks a code (POST /signin/otp/email/verify) and
-// starts a session. The user row is locked, so guesses for one user queue
-// and each is counted; an unknown email costs the same bcrypt work. A wrong
+// starts a session, or, for a user with TOTP active, returns the ticket of
+// POST /signin/mfa/totp instead (unless AUTH_MFA_SKIP_FOR_PASSWORDLESS). The
+// user row is locked, so guesses for one user queue and each is counted; an unknown email costs the same bcrypt work. A wrong
 // code is invalid-otp whether the account exists or not.
-func (s *Service) SignInOTPEmailVerify(ctx context.Context, email, code string) (*session.Issued, error) {
+func (s *Service) SignInOTPEmailVerify(ctx context.Context, email, code string) (issued *session.Issued, mfaTicket string, err error) {
 	if !s.cfg.Email.OTPEmailEnabled {
-		return nil, apierr.New(apierr.DisabledEndpoint)
+		return nil, "", apierr.New(apierr.DisabledEndpoint)
 	}
 	if err := parseEmail(&email); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	code = strings.TrimSpace(code)
 	if code == "" {
-		return nil, apierr.Invalid(`"otp" is required`)
+		return nil, "", apierr.Invalid(`"otp" is required`)
 	}
-	var (
-		issued  *session.Issued
-		refused *apierr.Error
-	)
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	var refused *apierr.Error
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		now := s.now()
 		st, err := models.LockEmailOTPByEmail(tx, email)
 		if err != nil && !errors.Is(err, models.ErrNotFound) {
@@ -214,15 +220,19 @@ func (s *Service) SignInOTPEmailVerify(ctx context.Context, email, code string) 
 			}
 			u.EmailVerified = true
 		}
+		if s.secondFactorDue(u) {
+			mfaTicket, err = s.startMFA(tx, u.ID)
+			return err
+		}
 		// The code proves what a password would, for users without TOTP.
 		issued, err = s.sessions.Start(tx, u, session.Elevation(!totpActive(u)))
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if refused != nil {
-		return nil, refused
+		return nil, "", refused
 	}
-	return issued, nil
+	return issued, mfaTicket, nil
 }

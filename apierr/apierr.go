@@ -61,11 +61,12 @@ const (
 	TooManyRequests                 = "too-many-requests" // rate limited (ratelimit/); sent with Retry-After
 	ForbiddenOrigin                 = "forbidden-origin"  // cookie-authenticated call from an origin not allowed (handlers/cookie.go)
 	InternalServerError             = "internal-server-error"
-	ServiceUnavailable              = "service-unavailable" // the database cannot be reached (unavailable.go)
-	UserNotFound                    = "user-not-found"      // admin API: no user with that id
-	TurnstileFailed                 = "turnstile-failed"    // AUTH_TURNSTILE_SECRET: no passed challenge (handlers/turnstile.go)
-	CannotSendSMS                   = "cannot-send-sms"     // the SMS provider refused the number (smsauth/)
-	SMSProviderFailed               = "sms-provider-failed" // the SMS provider is down, slow or refused our request (smsauth/)
+	ServiceUnavailable              = "service-unavailable"   // the database cannot be reached (unavailable.go)
+	UserNotFound                    = "user-not-found"        // admin API: no user with that id
+	TurnstileFailed                 = "turnstile-failed"      // AUTH_TURNSTILE_SECRET: no passed challenge (handlers/turnstile.go)
+	CannotSendSMS                   = "cannot-send-sms"       // the SMS provider refused the number (smsauth/)
+	SMSProviderFailed               = "sms-provider-failed"   // the SMS provider is down, slow or refused our request (smsauth/)
+	PATLifetimeExceeded             = "pat-lifetime-exceeded" // POST /pat: expiresAt beyond AUTH_PAT_MAX_LIFETIME (session/pat.go)
 )
 
 // Sign-in with a provider (social/): hasura-auth's codes, the contract's
@@ -139,6 +140,7 @@ var table = map[string]entry{
 	TurnstileFailed:                 {http.StatusForbidden, "A passed Cloudflare Turnstile challenge is required: send its token in the X-Cf-Turnstile-Response header"},
 	CannotSendSMS:                   {http.StatusBadRequest, "Cannot send an SMS to this phone number; check that it is correct"},
 	SMSProviderFailed:               {http.StatusBadGateway, "The SMS provider could not be reached; try again shortly"},
+	PATLifetimeExceeded:             {http.StatusBadRequest, "The personal access token would live longer than allowed (AUTH_PAT_MAX_LIFETIME)"},
 	InvalidState:                    {http.StatusBadRequest, "The sign-in request is unknown, expired, already used or from another browser; start again"},
 	OAuthTokenExchangeFailed:        {http.StatusBadRequest, "The provider did not accept the sign-in"},
 	OAuthProfileFetchFailed:         {http.StatusBadRequest, "The account could not be read from the provider"},

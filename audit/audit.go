@@ -3,19 +3,24 @@
 // agent, request id) and when. It never records a secret: no password,
 // token, ticket, code or hash goes into an event.
 //
-// Two write paths, chosen per call:
+// Three write paths, chosen per call:
 //
 //   - Recorder.Log(ctx, tx, e) with tx non-nil writes the row in the caller's
-//     transaction: it commits or rolls back with the change it describes.
-//     Use it for rare, security-relevant changes (admin actions, MFA,
-//     password and email changes, sign-out everywhere).
+//     transaction: it commits or rolls back with the change it describes,
+//     so a crash after the commit loses none. Every change that has a
+//     transaction records this way: sign-ups, sign-ins (the session they
+//     start), admin actions, MFA, password and email changes, sign-out
+//     everywhere.
+//   - Recorder.Row(ctx, e) prepares the row for a statement of the caller's
+//     that writes the change itself (the batched anonymous sign-ups:
+//     session/batched.go), through InsertFromJSON.
 //   - Recorder.Log(ctx, nil, e) queues the row; a background writer inserts
-//     queued rows in batches (one statement per batch). The request gains no
-//     database round trip. Use it on hot paths (sign-in, sign-up, refresh
-//     reuse, sign-out) and for failures, which have no transaction. Call it
-//     after the change committed. The queue is bounded: when it is full, or
-//     the database refuses a batch, rows are dropped and counted in a
-//     warning, never blocking a request.
+//     queued rows in batches (one statement per batch). Only for events
+//     with no change of the caller's to commit with (failures, a signing
+//     key rotation, which the key store commits itself). The queue
+//     is bounded: when it is full, or the database refuses a batch, rows
+//     are dropped and counted in a warning, never blocking a request; a
+//     crash loses what is queued.
 //
 // The services that record hold the Recorder. Request details (IP, user
 // agent, request id) travel in ctx: the HTTP layer adds them with
@@ -44,7 +49,7 @@ type Type string
 
 // Event types. Add new ones here so operators find them in one list.
 const (
-	SignUp           Type = "sign-up"             // detail: method (email-password | anonymous | webauthn | provider/<name> | idtoken/<name>)
+	SignUp           Type = "sign-up"             // detail: method (email-password | anonymous | passwordless-email | otp-email | sms | webauthn | provider/<name> | idtoken/<name>)
 	SignIn           Type = "sign-in"             // detail: method (email-password | totp | pat | webauthn | provider/<name> | idtoken/<name>)
 	SignInFailed     Type = "sign-in-failed"      // detail: method, reason (error code); email when given
 	SignUpFailed     Type = "sign-up-failed"      // refused after checks (e.g. email-already-in-use); detail: method, reason
@@ -129,6 +134,29 @@ func (r *Recorder) Log(ctx context.Context, tx *gorm.DB, e Event) error {
 	r.enqueue(x)
 	return nil
 }
+
+// Row is an event ready for a statement of the caller's (InsertFromJSON).
+type Row struct{ r row }
+
+// Row prepares e, with ctx's request details, for a statement of the
+// caller's that also writes the change it records.
+func (r *Recorder) Row(ctx context.Context, e Event) Row {
+	return Row{newRow(e, requestFrom(ctx), r.now())}
+}
+
+// RowsJSON encodes rows for the parameter of InsertFromJSON.
+func RowsJSON(rows []Row) (string, error) {
+	out := make([]row, len(rows))
+	for i, x := range rows {
+		out[i] = x.r
+	}
+	return encode(out)
+}
+
+// InsertFromJSON is the INSERT of the rows RowsJSON encoded, given as the
+// statement parameter param ("$16"): a part of a caller's statement (a CTE),
+// so the rows commit with its change.
+func InsertFromJSON(param string) string { return strings.Replace(insertSQL, "$1", param, 1) }
 
 // row is one auth.audit_log row as sent to jsonb_to_recordset.
 type row struct {

@@ -78,9 +78,13 @@ type Config struct {
 	DatabaseMaxIdleConns  int
 
 	// Second factors and elevation (account/mfa.go, account/elevate.go).
-	MFAEnabled           bool   // AUTH_MFA_ENABLED: users may enrol TOTP
-	MFATOTPIssuer        string // issuer shown in authenticator apps
-	RequireElevatedClaim string // disabled | recommended | required
+	MFAEnabled    bool   // AUTH_MFA_ENABLED: users may enrol TOTP
+	MFATOTPIssuer string // issuer shown in authenticator apps
+	// AUTH_MFA_SKIP_FOR_PASSWORDLESS: email links and codes sign a TOTP user
+	// in without the code (hasura-auth's behaviour)
+	MFASkipForPasswordless bool
+	PATMaxLifetime         time.Duration // AUTH_PAT_MAX_LIFETIME: the furthest expiresAt POST /pat accepts
+	RequireElevatedClaim   string        // disabled | recommended | required
 
 	// Abuse (ratelimit/, handlers/abuse.go).
 	RateLimit      RateLimitConfig
@@ -371,6 +375,9 @@ func (c *Config) validate(skip map[string]bool) error {
 	}
 	if c.MFATOTPIssuer == "" {
 		bad("AUTH_MFA_TOTP_ISSUER", "must not be empty")
+	}
+	if c.PATMaxLifetime <= 0 {
+		bad("AUTH_PAT_MAX_LIFETIME", "must be positive")
 	}
 	switch c.RequireElevatedClaim {
 	case ElevatedDisabled, ElevatedRecommended, ElevatedRequired:

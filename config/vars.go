@@ -185,8 +185,12 @@ func coreSections() []Section {
 				"true: users may enrol TOTP. Off, users who already have TOTP active still need their code to sign in."),
 			v("AUTH_MFA_TOTP_ISSUER", "auth", toText(func(c *Config) *string { return &c.MFATOTPIssuer }),
 				"Issuer shown in authenticator apps."),
+			v("AUTH_MFA_SKIP_FOR_PASSWORDLESS", "false", toBool(func(c *Config) *bool { return &c.MFASkipForPasswordless }),
+				"false: for a user with TOTP active, email links (GET /verify) and email codes stop at an MFA ticket, as password sign-in does. true: they hand out a session without the code, as hasura-auth does.").ours(),
 			v("AUTH_REQUIRE_ELEVATED_CLAIM", "disabled", toText(func(c *Config) *string { return &c.RequireElevatedClaim }),
 				"Elevated claim (x-hasura-auth-elevated) for sensitive endpoints (create PAT, enable TOTP, change email/password): disabled | recommended (only users with TOTP active must elevate) | required (everyone)."),
+			v("AUTH_PAT_MAX_LIFETIME", "8760h", toDuration(func(c *Config) *time.Duration { return &c.PATMaxLifetime }),
+				"Longest lifetime of a personal access token: POST /pat with an expiresAt further away is refused (400 pat-lifetime-exceeded).").ours(),
 		}},
 		{Title: "OpenID Connect provider", Intro: "Other applications sign their users in with this server (docs/oidc-provider.md). The names and defaults are nhost's current auth's; the standalone hasura-auth has none of them, hence **ours**.", Vars: oauth2ProviderVars()},
 		{Title: "Rate limits", Intro: "hasura-auth's names and defaults. Each limit is a burst of BURST requests per client IP, refilled at BURST per INTERVAL; over it: 429 + Retry-After.", Vars: append(append([]Var{

@@ -20,17 +20,14 @@ func (h *Handlers) auditContext(c *gin.Context) {
 	c.Next()
 }
 
-// auditSignIn queues a sign-in (or sign-up) outcome: no round trip on the
-// request. Only refusals after a credential was checked count as failures;
-// a malformed request is not an attempt.
-func (h *Handlers) auditSignIn(c *gin.Context, ok audit.Type, method, email string, issued *session.Issued, err error) {
+// auditSignIn queues a refused sign-in (or sign-up): no round trip on the
+// request. A success is recorded by the service, in the transaction that
+// creates the user or the session, so that a crash cannot lose it. Only
+// refusals after a credential was checked count as failures; a malformed
+// request is not an attempt.
+func (h *Handlers) auditSignIn(c *gin.Context, ok audit.Type, method, email string, _ *session.Issued, err error) {
 	ctx := c.Request.Context()
 	if err == nil {
-		e := audit.Event{Type: ok, Email: email, Detail: map[string]any{"method": method}}
-		if issued != nil && issued.User != nil {
-			e.UserID = issued.User.ID
-		}
-		_ = h.audit.Log(ctx, nil, e)
 		return
 	}
 	ae := apierr.As(err)

@@ -64,7 +64,8 @@ func (h *Handlers) changeEmail(c *gin.Context) error {
 // verifyTicket: GET /verify?ticket&type&redirectTo, the link of every email.
 // A redirectTo that is not allowed is answered in JSON and never redirected
 // to; every other outcome is a 302 to redirectTo with refreshToken (and
-// type) or error and errorDescription in its query.
+// type), mfaTicket (and type) for a user with a second factor, or error and
+// errorDescription in its query.
 func (h *Handlers) verifyTicket(c *gin.Context) error {
 	target, err := h.accounts.CheckRedirect(c.Query("redirectTo"))
 	if err != nil {
@@ -76,6 +77,10 @@ func (h *Handlers) verifyTicket(c *gin.Context) error {
 	v, err := h.accounts.VerifyTicket(c.Request.Context(), c.Query("ticket"), c.Query("type"))
 	if err != nil {
 		return h.redirectError(c, target, err, nil)
+	}
+	if v.MFATicket != "" {
+		// The app continues with POST /signin/mfa/totp {ticket, otp}.
+		return h.redirectWith(c, target, url.Values{"mfaTicket": {v.MFATicket}, "type": {v.LinkType}})
 	}
 	return h.writeSession(c, v.Session, &redirect{target: target, query: url.Values{"type": {v.LinkType}}})
 }

@@ -335,7 +335,8 @@ func TestOAuth2RefreshRotationAndReuse(t *testing.T) {
 	e := oidcProviderEnv(t, map[string]string{"HASURA_GRAPHQL_ADMIN_SECRET": opsAdminSecret})
 	c := e.registerClient(false, "")
 	other := e.registerClient(false, "")
-	user := e.signUp(email(t), nil)
+	addr := email(t)
+	user := e.signUp(addr, nil)
 	grant := func() tokenBody { return e.grant(c, user, "openid profile email") }
 
 	first := grant()
@@ -376,6 +377,10 @@ func TestOAuth2RefreshRotationAndReuse(t *testing.T) {
 	require.NoError(t, e.db().Exec(`UPDATE auth.users SET disabled = true WHERE id = ?`, user.User.ID).Error)
 	oauthError(t, e.refreshGrant(c, g.RefreshToken, nil), 400, "invalid_grant")
 	require.NoError(t, e.db().Exec(`UPDATE auth.users SET disabled = false WHERE id = ?`, user.User.ID).Error)
+	// Disabling ended the user's access tokens (migration 0103, by the
+	// database's clock): sign in again, after it.
+	e.clock.Advance(time.Second + max(0, time.Since(e.clock.Now())))
+	user = e.signIn(addr)
 
 	// An unused grant expires.
 	g = grant()

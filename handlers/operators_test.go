@@ -367,6 +367,7 @@ func TestAuditLogRecordsSecurityEvents(t *testing.T) {
 	require.Equal(t, 401, r.Status)
 	r = e.do("POST", "/v1/signup/email-password", map[string]any{"email": addr, "password": password}, ua)
 	require.Equal(t, 409, r.Status)
+	e.flushAudit() // refusals are queued; the sign-in's row is written with its session
 	s1 := e.signIn(addr)
 	// Refresh reuse: the rotated token presented after the window.
 	s2 := e.mustRefresh(s1.RefreshToken)

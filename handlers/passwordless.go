@@ -48,7 +48,8 @@ type signInOTPEmailVerifyRequest struct {
 	Email string `json:"email"`
 }
 
-// signInOTPEmailVerify: POST /signin/otp/email/verify answers a session.
+// signInOTPEmailVerify: POST /signin/otp/email/verify answers a session,
+// or the ticket of the second factor.
 func (h *Handlers) signInOTPEmailVerify(c *gin.Context) error {
 	var req signInOTPEmailVerifyRequest
 	if err := h.bindJSON(c, &req, false); err != nil {
@@ -57,9 +58,15 @@ func (h *Handlers) signInOTPEmailVerify(c *gin.Context) error {
 	if req.OTP == "" {
 		return apierr.Invalid(`"otp" is required`)
 	}
-	issued, err := h.accounts.SignInOTPEmailVerify(c.Request.Context(), req.Email, req.OTP)
+	issued, ticket, err := h.accounts.SignInOTPEmailVerify(c.Request.Context(), req.Email, req.OTP)
 	if err != nil {
 		return err
+	}
+	if ticket != "" {
+		// As password sign-in answers a user with TOTP; the contract's
+		// SignInOTPEmailVerifyResponse lacks "mfa" (docs/sessions-and-security.md).
+		c.JSON(http.StatusOK, signInEmailPasswordResponse{MFA: &mfaChallenge{Ticket: ticket}})
+		return nil
 	}
 	return h.writeSession(c, issued, nil)
 }

@@ -41,7 +41,6 @@ func (h *Handlers) createPAT(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	_ = h.audit.Log(c.Request.Context(), nil, audit.Event{Type: audit.PATCreated, UserID: caller.UserID, Detail: map[string]any{"patId": id}})
 	c.JSON(http.StatusOK, createPATResponse{ID: id.String(), PersonalAccessToken: pat})
 	return nil
 }
@@ -109,7 +108,6 @@ func (h *Handlers) revokePAT(c *gin.Context) error {
 	if !found {
 		return apierr.Invalid("You have no personal access token with this id")
 	}
-	_ = h.audit.Log(c.Request.Context(), nil, audit.Event{Type: audit.PATRevoked, UserID: caller.UserID, Detail: map[string]any{"patId": id}})
 	c.JSON(http.StatusOK, "OK")
 	return nil
 }

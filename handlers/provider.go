@@ -134,7 +134,7 @@ func (h *Handlers) signInProviderCallback(c *gin.Context) error {
 	}
 	name := c.Param("provider")
 	f, err := h.social.Callback(c.Request.Context(), name, providers.ParseCallback(params), providerBinding(c))
-	if !f.Connected {
+	if !f.Connected && f.MFATicket == "" {
 		h.auditProvider(c, "provider/"+name, &f.Outcome, err)
 	}
 	switch {
@@ -142,6 +142,8 @@ func (h *Handlers) signInProviderCallback(c *gin.Context) error {
 		return err
 	case err != nil:
 		return h.redirectError(c, f.RedirectTo, err, f.ProviderError)
+	case f.MFATicket != "": // the app continues with POST /signin/mfa/totp
+		return h.redirectWith(c, f.RedirectTo, url.Values{"mfaTicket": {f.MFATicket}})
 	case f.Session == nil: // connected, or the address must be verified first
 		return h.redirectWith(c, f.RedirectTo, nil)
 	}
@@ -177,9 +179,16 @@ func (h *Handlers) signInIDToken(c *gin.Context) error {
 	if out == nil {
 		out = &social.Outcome{}
 	}
-	h.auditProvider(c, "idtoken/"+req.Provider, out, err)
+	if out.MFATicket == "" {
+		h.auditProvider(c, "idtoken/"+req.Provider, out, err)
+	}
 	if err != nil {
 		return err
+	}
+	if out.MFATicket != "" {
+		// As password sign-in answers a user with TOTP.
+		c.JSON(http.StatusOK, signInEmailPasswordResponse{MFA: &mfaChallenge{Ticket: out.MFATicket}})
+		return nil
 	}
 	return h.writeSession(c, out.Session, nil)
 }

@@ -226,6 +226,7 @@ func TestSMSSignInFlow(t *testing.T) {
 
 			again := e.smsVerify(number, code)
 			require.Equal(t, "invalid-otp", again.errorCode(t))
+			e.flushAudit() // refusals are queued; a sign-in's row is written with its session
 
 			// A known number: the same account, the options of the first sign-up kept.
 			s2 := e.smsSignIn(f, number, map[string]any{"displayName": "Someone Else"})

@@ -57,6 +57,12 @@ var ourAdditions = []string{
 	"trigger auth.user_roles.notify_user_roles_inserted",
 	"trigger auth.user_roles.notify_user_roles_updated",
 	"trigger auth.user_roles.notify_user_roles_deleted",
+	// Disabling a user by any means moves their sessions epoch (0103).
+	"function auth.revoke_sessions_on_disable()",
+	"trigger auth.users.revoke_sessions_on_disable",
+	// A PAT's deletion is announced, so the access tokens it issued die (0103).
+	"function auth.notify_pat_deleted()",
+	"trigger auth.refresh_tokens.notify_pat_deleted",
 }
 
 // allowedAddition says whether o, absent from hasura-auth's schema, is one of ourAdditions.

@@ -34,6 +34,7 @@ type RefreshToken struct {
 	Type             string
 	RefreshTokenHash string `json:"-"`
 	Generation       int
+	PATID            *uuid.UUID `gorm:"column:pat_id;type:uuid"`
 }
 
 // TableName places the model in schema auth.
@@ -127,11 +128,11 @@ func InsertSession(db *gorm.DB, id, userID uuid.UUID, patID *uuid.UUID, hash str
 	return err
 }
 
-const refreshTokenColumns = `id, created_at, expires_at, user_id, metadata, type, refresh_token_hash, generation`
+const refreshTokenColumns = `id, created_at, expires_at, user_id, metadata, type, refresh_token_hash, generation, pat_id`
 
 func scanRefreshToken(row Scanner) (*RefreshToken, error) {
 	var rt RefreshToken
-	err := row.Scan(&rt.ID, &rt.CreatedAt, &rt.ExpiresAt, &rt.UserID, &rt.Metadata, &rt.Type, &rt.RefreshTokenHash, &rt.Generation)
+	err := row.Scan(&rt.ID, &rt.CreatedAt, &rt.ExpiresAt, &rt.UserID, &rt.Metadata, &rt.Type, &rt.RefreshTokenHash, &rt.Generation, &rt.PATID)
 	if err != nil {
 		return nil, noRows(err)
 	}
@@ -165,8 +166,8 @@ FROM auth.refresh_token_history WHERE token_hash = $1`, hash).
 // and its user active, in one statement: new hash and sliding expiry on the
 // session, the old hash into history with the new token sealed under it,
 // and, every keep-th rotation, the generations too old to remember pruned.
-// It answers the user (UserColumns), the session id and the user's roles
-// as a JSON array; no row when the token is not current. The row lock it
+// It answers the user (UserColumns), the session id, the user's roles
+// as a JSON array and the PAT the session was started with (or NULL); no row when the token is not current. The row lock it
 // takes serialises concurrent refreshes of one session. Arguments: Rotation.Args.
 var RotateCurrentSQL = `WITH cur AS (
   SELECT id, user_id, generation, expires_at, pat_id FROM auth.refresh_tokens
@@ -189,7 +190,8 @@ var RotateCurrentSQL = `WITH cur AS (
   SELECT $1, cur.id, cur.generation, $2, cur.expires_at, $6 FROM cur JOIN upd ON upd.id = cur.id
 )
 SELECT ` + UserColumns("usr.") + `, upd.id,
-  COALESCE((SELECT json_agg(r.role) FROM auth.user_roles r WHERE r.user_id = usr.id), '[]')
+  COALESCE((SELECT json_agg(r.role) FROM auth.user_roles r WHERE r.user_id = usr.id), '[]'),
+  (SELECT pat_id FROM cur)
 FROM usr JOIN upd ON true`
 
 // Rotation is one RotateCurrentSQL: the presented token's hash, the time
@@ -209,6 +211,7 @@ func (r Rotation) Args() []any {
 // Rotated is what a rotation found: the session and its active user.
 type Rotated struct {
 	SessionID uuid.UUID
+	PATID     uuid.UUID // the PAT the session was started with; uuid.Nil for none
 	User      User
 }
 
@@ -217,8 +220,9 @@ func ScanRotated(row Scanner) (*Rotated, error) {
 	var (
 		got   Rotated
 		roles []byte
+		pat   uuid.NullUUID
 	)
-	err := ScanUser(row, &got.User, &got.SessionID, &roles)
+	err := ScanUser(row, &got.User, &got.SessionID, &roles, &pat)
 	if err = noRows(err); errors.Is(err, ErrNotFound) {
 		return nil, nil
 	}
@@ -227,6 +231,9 @@ func ScanRotated(row Scanner) (*Rotated, error) {
 	}
 	if err := got.User.SetRoleList(roles); err != nil {
 		return nil, err
+	}
+	if pat.Valid {
+		got.PATID = pat.UUID
 	}
 	return &got, nil
 }
@@ -338,4 +345,11 @@ func scanPAT(row Scanner) (p PersonalAccessToken, err error) {
 // DeletePAT deletes one of the user's PATs; sessions started with it go by cascade.
 func DeletePAT(db *gorm.DB, userID, id uuid.UUID) (int64, error) {
 	return exec(db, `DELETE FROM auth.refresh_tokens WHERE id = $1 AND user_id = $2 AND type = $3`, id, userID, RefreshTokenPAT)
+}
+
+// DeleteUserPATs deletes every PAT of the user (their sessions go by
+// cascade) and returns their ids.
+func DeleteUserPATs(db *gorm.DB, userID uuid.UUID) ([]uuid.UUID, error) {
+	return queryAll(db, func(row Scanner) (id uuid.UUID, err error) { return id, row.Scan(&id) },
+		`DELETE FROM auth.refresh_tokens WHERE user_id = $1 AND type = $2 RETURNING id`, userID, RefreshTokenPAT)
 }

@@ -221,7 +221,9 @@ func (s *Service) refresh(ctx context.Context, form url.Values, cc ClientCredent
 			}
 			replayed = g
 			refused = apierr.Newf(apierr.OAuthInvalidGrant, "The refresh token was already used: the grant is revoked, sign in again")
-			return nil
+			// With the revocation it records.
+			return s.audit.Log(ctx, tx, audit.Event{Type: audit.RefreshReuse, UserID: g.UserID, Actor: audit.ActorSystem,
+				Detail: map[string]any{"clientId": g.ClientID, "grantId": g.ID}})
 		}
 		if err != nil {
 			return err
@@ -269,8 +271,6 @@ func (s *Service) refresh(ctx context.Context, form url.Values, cc ClientCredent
 	if replayed != nil {
 		s.log.Warn("refresh token reuse detected: the application's grant is revoked",
 			"client_id", replayed.ClientID, "user_id", replayed.UserID, "grant_id", replayed.ID, "generation", replayed.Generation)
-		_ = s.audit.Log(ctx, nil, audit.Event{Type: audit.RefreshReuse, UserID: replayed.UserID, Actor: audit.ActorSystem,
-			Detail: map[string]any{"clientId": replayed.ClientID, "grantId": replayed.ID}})
 	}
 	if refused != nil {
 		return nil, refused

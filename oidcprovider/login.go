@@ -6,6 +6,7 @@ import (
 	"net/url"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	"github.com/hasura-auth-go/auth/apierr"
 	"github.com/hasura-auth-go/auth/audit"
@@ -75,15 +76,20 @@ func (s *Service) CompleteLogin(ctx context.Context, id, userID uuid.UUID) (stri
 	}
 	code := newSecret()
 	now := s.now()
-	ok, err := models.CompleteOAuth2AuthRequest(s.db.WithContext(ctx), id, userID, now, hashToken(code), now.Add(CodeTTL))
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		ok, err := models.CompleteOAuth2AuthRequest(tx, id, userID, now, hashToken(code), now.Add(CodeTTL))
+		if err != nil {
+			return err
+		}
+		if !ok { // completed or expired since pending read it
+			return apierr.Invalid("The authorization request is already completed")
+		}
+		return s.audit.Log(ctx, tx, audit.Event{Type: audit.OAuth2Authorized, UserID: userID,
+			Detail: map[string]any{"clientId": r.ClientID, "scopes": r.Scopes}})
+	})
 	if err != nil {
 		return "", err
 	}
-	if !ok { // completed or expired since pending read it
-		return "", apierr.Invalid("The authorization request is already completed")
-	}
-	_ = s.audit.Log(ctx, nil, audit.Event{Type: audit.OAuth2Authorized, UserID: userID,
-		Detail: map[string]any{"clientId": r.ClientID, "scopes": r.Scopes}})
 	back, err := url.Parse(r.RedirectURI)
 	if err != nil {
 		return "", err

@@ -55,14 +55,15 @@ func (f *Flows) FinishSignIn(ctx context.Context, credential json.RawMessage) (*
 		if err := f.accounts.CheckSignIn(si.User); err != nil {
 			return err
 		}
-		issued, err = f.sessions.Start(tx, si.User, session.Elevated)
-		return err
+		if issued, err = f.sessions.Start(tx, si.User, session.Elevated); err != nil {
+			return err
+		}
+		return f.audit.Log(ctx, tx, audit.Event{Type: audit.SignIn, UserID: user, Detail: map[string]any{"method": method}})
 	})
 	if err != nil {
 		f.counterRegressed(ctx, "sign-in", err)
 		f.failed(ctx, audit.SignInFailed, user, "", err)
 		return nil, err
 	}
-	_ = f.audit.Log(ctx, nil, audit.Event{Type: audit.SignIn, UserID: user, Detail: map[string]any{"method": method}})
 	return issued, nil
 }

@@ -57,7 +57,7 @@ func (f *Flows) FinishSignUp(ctx context.Context, credential, options json.RawMe
 		if err != nil {
 			return nil, err
 		}
-		return &account.CredentialSignUp{UserID: su.UserID, Email: su.Email, Options: o, Store: func(tx *gorm.DB) error {
+		return &account.CredentialSignUp{UserID: su.UserID, Method: method, Email: su.Email, Options: o, Store: func(tx *gorm.DB) error {
 			_, err := f.keys.StoreSignUpKey(ctx, tx, su)
 			return refusal(err)
 		}}, nil
@@ -66,10 +66,5 @@ func (f *Flows) FinishSignUp(ctx context.Context, credential, options json.RawMe
 		f.failed(ctx, audit.SignUpFailed, uuid.Nil, email, err)
 		return nil, err
 	}
-	e := audit.Event{Type: audit.SignUp, Email: email, Detail: map[string]any{"method": method}}
-	if issued != nil {
-		e.UserID = issued.User.ID
-	}
-	_ = f.audit.Log(ctx, nil, e)
-	return issued, nil
+	return issued, nil // its audit row was written with the user (account.SignUpWithCredential)
 }

@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"runtime"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 
+	"github.com/hasura-auth-go/auth/audit"
 	"github.com/hasura-auth-go/auth/batch"
 	"github.com/hasura-auth-go/auth/models"
 )
@@ -117,12 +119,19 @@ func rotateBatch(ctx context.Context, db *sql.DB, in []models.Rotation) ([]*mode
 	return out, nil
 }
 
-// newUser is one anonymous sign-in: a user, their roles and first session.
+// newUser is one anonymous sign-in: a user, their roles, first session and
+// the audit row of the sign-up, written by one statement.
 type newUser struct {
 	user    *models.User
 	roles   []string
 	session *models.RefreshToken
+	audit   audit.Row
 }
+
+// insertUsersSQL is models.InsertUsersWithSessionsSQL with the batch's audit
+// rows ($16) inserted by the same statement: they commit with the users.
+var insertUsersSQL = "WITH a AS (" + audit.InsertFromJSON("$16") + "), " +
+	strings.TrimPrefix(models.InsertUsersWithSessionsSQL, "WITH ")
 
 func insertUsersBatch(ctx context.Context, db *sql.DB, in []*newUser) error {
 	n := len(in)
@@ -138,6 +147,7 @@ func insertUsersBatch(ctx context.Context, db *sql.DB, in []*newUser) error {
 		roleIDs, roleUsers   [][16]byte
 		roleAts              []time.Time
 		roleNames            []string
+		audits               = make([]audit.Row, n)
 	)
 	for i, nu := range in {
 		u, rt := nu.user, nu.session
@@ -150,14 +160,19 @@ func insertUsersBatch(ctx context.Context, db *sql.DB, in []*newUser) error {
 			metadata[i] = &s
 		}
 		sessionIDs[i], expiries[i], types[i], hashes[i] = rt.ID, rt.ExpiresAt, rt.Type, rt.RefreshTokenHash
+		audits[i] = nu.audit
 		for _, r := range nu.roles {
 			roleIDs, roleAts = append(roleIDs, uuid.New()), append(roleAts, u.CreatedAt)
 			roleUsers, roleNames = append(roleUsers, u.ID), append(roleNames, r)
 		}
 	}
-	err := withConn(ctx, db, func(c *pgx.Conn) error {
-		_, err := c.Exec(ctx, models.InsertUsersWithSessionsSQL, ids, ats, names, locales, defs, anonymous, metadata,
-			roleIDs, roleAts, roleUsers, roleNames, sessionIDs, expiries, types, hashes)
+	auditJSON, err := audit.RowsJSON(audits)
+	if err != nil {
+		return err
+	}
+	err = withConn(ctx, db, func(c *pgx.Conn) error {
+		_, err := c.Exec(ctx, insertUsersSQL, ids, ats, names, locales, defs, anonymous, metadata,
+			roleIDs, roleAts, roleUsers, roleNames, sessionIDs, expiries, types, hashes, auditJSON)
 		return err
 	})
 	if err != nil {

@@ -59,8 +59,8 @@ ON CONFLICT (user_id) DO UPDATE SET revoked_before = GREATEST(auth.user_sessions
 // it before a transaction that deletes the user or moves their epoch.
 func (s *Service) Invalidate(userID uuid.UUID) { s.epochs.Hold(userID) }
 
-// CheckAccess refuses a verified access token whose user no longer exists
-// or whose sessions were revoked after it was issued. The answer comes from
+// CheckAccess refuses a verified access token whose user no longer exists,
+// is disabled, or whose sessions were revoked after it was issued. The answer comes from
 // the epoch cache while its LISTEN connection is up (no round trip), else
 // from one primary-key lookup; either way a revocation made on any instance
 // holds everywhere as soon as it commits.
@@ -68,26 +68,34 @@ func (s *Service) CheckAccess(ctx context.Context, v *token.Verified) error {
 	e, ok := s.epochs.Get(v.UserID)
 	if !ok {
 		gen := s.epochs.Gen()
-		var revokedBefore sql.NullTime
-		err := s.db.WithContext(ctx).Raw(`SELECT e.revoked_before FROM auth.users u
-LEFT JOIN auth.user_sessions_epoch e ON e.user_id = u.id WHERE u.id = ?`, v.UserID).Row().Scan(&revokedBefore)
+		var (
+			revokedBefore sql.NullTime
+			disabled      bool
+		)
+		err := s.db.WithContext(ctx).Raw(`SELECT e.revoked_before, u.disabled FROM auth.users u
+LEFT JOIN auth.user_sessions_epoch e ON e.user_id = u.id WHERE u.id = ?`, v.UserID).Row().Scan(&revokedBefore, &disabled)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			e = epochEntry{exists: false}
 		case err != nil:
 			return fmt.Errorf("read sessions epoch: %w", err)
 		default:
-			e = epochEntry{exists: true, revokedBefore: revokedBefore.Time}
+			e = epochEntry{exists: true, disabled: disabled, revokedBefore: revokedBefore.Time}
 		}
 		s.epochs.Put(v.UserID, e, gen)
 	}
 	if !e.exists {
 		return apierr.Newf(apierr.Unauthorized, "The user of this access token no longer exists")
 	}
+	if e.disabled {
+		// However it was disabled (admin API, Hasura, SQL): the users row's
+		// notification (migration 0009) drops the cached entry on commit.
+		return apierr.New(apierr.DisabledUser)
+	}
 	if !e.revokedBefore.IsZero() && token.IssuedAt(v).Before(e.revokedBefore) {
 		return apierr.Newf(apierr.Unauthorized, "This access token's sessions were revoked; sign in again")
 	}
-	return nil
+	return s.checkPAT(ctx, v)
 }
 
 // SignOutAll ends every session of the user, personal access tokens included,

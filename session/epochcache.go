@@ -23,6 +23,7 @@ const maxEpochEntries = 200_000
 // epochEntry is what the database said about a user's access tokens.
 type epochEntry struct {
 	exists        bool
+	disabled      bool
 	revokedBefore time.Time // zero: never revoked
 }
 

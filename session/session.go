@@ -29,10 +29,12 @@ type Service struct {
 	now         func() time.Time
 	ttl         time.Duration
 	reuseWindow time.Duration
+	patMax      time.Duration
 	log         *slog.Logger
 	audit       *audit.Recorder
 	epochs      *epochCache
-	subscribers []Subscriber // what the LISTEN connection feeds: epochs first, then Subscribe's
+	pats        *patCache
+	subscribers []Subscriber // what the LISTEN connection feeds: epochs and pats first, then Subscribe's
 	batched     *batched     // the hot statements (batched.go)
 }
 
@@ -45,6 +47,8 @@ type Options struct {
 	ReuseWindow time.Duration // how long a just-rotated token still yields the rotation's result
 	Log         *slog.Logger
 	Audit       *audit.Recorder // sign-outs, refresh token replays
+	// PATMaxLifetime bounds a PAT's expiresAt from its creation; 0: a year.
+	PATMaxLifetime time.Duration
 }
 
 // New returns a Service.
@@ -55,13 +59,16 @@ func New(o Options) (*Service, error) {
 	if o.Audit == nil {
 		return nil, errors.New("session: an audit recorder is required")
 	}
+	if o.PATMaxLifetime <= 0 {
+		o.PATMaxLifetime = 365 * 24 * time.Hour
+	}
 	sqlDB, err := o.DB.DB()
 	if err != nil {
 		return nil, err
 	}
-	epochs := newEpochCache()
-	return &Service{db: o.DB, tokens: o.Tokens, now: o.Now, ttl: o.TTL, reuseWindow: o.ReuseWindow, log: o.Log, audit: o.Audit,
-		epochs: epochs, subscribers: []Subscriber{epochs}, batched: newBatched(sqlDB)}, nil
+	epochs, pats := newEpochCache(), newPATCache()
+	return &Service{db: o.DB, tokens: o.Tokens, now: o.Now, ttl: o.TTL, reuseWindow: o.ReuseWindow, patMax: o.PATMaxLifetime, log: o.Log, audit: o.Audit,
+		epochs: epochs, pats: pats, subscribers: []Subscriber{epochs, pats}, batched: newBatched(sqlDB)}, nil
 }
 
 // Close stops the batch runners, after the statements they are running;
@@ -105,9 +112,10 @@ func (s *Service) Start(tx *gorm.DB, u *models.User, e Elevation) (*Issued, erro
 	return s.issue(tx, u, id, refresh, token.Grant{At: now, Elevated: bool(e)})
 }
 
-// StartWithNewUser creates u with roles and its first session in one
-// statement (batched with other sign-ins: batched.go), then signs the access token.
-func (s *Service) StartWithNewUser(ctx context.Context, u *models.User, roles []string) (*Issued, error) {
+// StartWithNewUser creates u with roles, its first session and the audit
+// row of its sign-up by method in one statement (batched with other
+// sign-ins: batched.go), then signs the access token.
+func (s *Service) StartWithNewUser(ctx context.Context, u *models.User, roles []string, method string) (*Issued, error) {
 	now := s.now()
 	if u.ID == uuid.Nil {
 		u.ID = uuid.New()
@@ -115,7 +123,8 @@ func (s *Service) StartWithNewUser(ctx context.Context, u *models.User, roles []
 	u.CreatedAt = now
 	refresh := uuid.NewString()
 	rt := &models.RefreshToken{ID: uuid.New(), ExpiresAt: now.Add(s.ttl), Type: models.RefreshTokenRegular, RefreshTokenHash: HashToken(refresh)}
-	if _, err := s.batched.newUsers.Do(ctx, &newUser{user: u, roles: roles, session: rt}); err != nil {
+	ev := s.audit.Row(ctx, audit.Event{Type: audit.SignUp, UserID: u.ID, Detail: map[string]any{"method": method}})
+	if _, err := s.batched.newUsers.Do(ctx, &newUser{user: u, roles: roles, session: rt, audit: ev}); err != nil {
 		return nil, err
 	}
 	u.CompleteInsert(roles)
@@ -171,7 +180,7 @@ func (s *Service) Refresh(ctx context.Context, presented string) (*Issued, error
 			if got == nil {
 				return apierr.New(apierr.InvalidRefreshToken)
 			}
-			out, err = s.issue(tx, &got.User, got.SessionID, next, token.Grant{At: now})
+			out, err = s.issue(tx, &got.User, got.SessionID, next, token.Grant{At: now, PAT: got.PATID})
 			return err
 		}
 		if !errors.Is(err, models.ErrNotFound) {
@@ -205,7 +214,7 @@ func (s *Service) Refresh(ctx context.Context, presented string) (*Issued, error
 				if err != nil {
 					return err
 				}
-				out, err = s.issue(tx, user, rt.ID, next, token.Grant{At: now})
+				out, err = s.issue(tx, user, rt.ID, next, token.Grant{At: now, PAT: patOf(rt)})
 				return err
 			}
 		}
@@ -213,7 +222,9 @@ func (s *Service) Refresh(ctx context.Context, presented string) (*Issued, error
 			return err
 		}
 		revoked = rt
-		return nil
+		// With the revocation it records.
+		return s.audit.Log(ctx, tx, audit.Event{Type: audit.RefreshReuse, UserID: rt.UserID, Actor: audit.ActorSystem,
+			Detail: map[string]any{"refreshTokenId": rt.ID, "generation": rt.Generation}})
 	})
 	if err != nil {
 		return nil, err
@@ -221,8 +232,6 @@ func (s *Service) Refresh(ctx context.Context, presented string) (*Issued, error
 	if revoked != nil {
 		s.log.Warn("refresh token reuse detected: session revoked",
 			"user_id", revoked.UserID, "refresh_token_id", revoked.ID, "generation", revoked.Generation)
-		_ = s.audit.Log(ctx, nil, audit.Event{Type: audit.RefreshReuse, UserID: revoked.UserID, Actor: audit.ActorSystem,
-			Detail: map[string]any{"refreshTokenId": revoked.ID, "generation": revoked.Generation}})
 		e := apierr.New(apierr.InvalidRefreshToken)
 		e.Cause = ErrReuseDetected // counted by /metrics; the client sees only invalid-refresh-token
 		return nil, e
@@ -252,7 +261,7 @@ func (s *Service) rotateCurrent(ctx context.Context, presented, hash string) (*I
 	if err != nil || got == nil {
 		return nil, err
 	}
-	issued, err := s.issue(s.db.WithContext(ctx), &got.User, got.SessionID, next, token.Grant{At: now})
+	issued, err := s.issue(s.db.WithContext(ctx), &got.User, got.SessionID, next, token.Grant{At: now, PAT: got.PATID})
 	if err != nil {
 		// The rotation has committed but its token could not be signed (a
 		// custom-claims function that raised, say): put the presented token
@@ -295,14 +304,18 @@ func (s *Service) activeUser(tx *gorm.DB, id uuid.UUID) (*models.User, error) {
 // SignOut ends the session a refresh token belongs to, current or just
 // rotated. Unknown tokens are not an error: signing out is idempotent.
 func (s *Service) SignOut(ctx context.Context, presented string) error {
-	ended, err := models.SignOutSession(s.db.WithContext(ctx), HashToken(presented))
-	if err != nil {
-		return err
-	}
-	for _, e := range ended {
-		_ = s.audit.Log(ctx, nil, audit.Event{Type: audit.SignOut, UserID: e.UserID, Detail: map[string]any{"refreshTokenId": e.ID}})
-	}
-	return nil
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		ended, err := models.SignOutSession(tx, HashToken(presented))
+		if err != nil {
+			return err
+		}
+		for _, e := range ended { // written with the deletion
+			if err := s.audit.Log(ctx, tx, audit.Event{Type: audit.SignOut, UserID: e.UserID, Detail: map[string]any{"refreshTokenId": e.ID}}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // SignOutAll is in epoch.go: it also refuses the access tokens already issued.

@@ -142,14 +142,8 @@ func (s *Service) Send(ctx context.Context, number string, o *account.SignUpOpti
 	if err != nil {
 		return sendFailed(err)
 	}
-	id, created, err := s.store(ctx, u, newUser, roles, e164, &issued)
-	if err != nil {
-		return err
-	}
-	if created {
-		_ = s.audit.Log(ctx, nil, audit.Event{Type: audit.SignUp, UserID: id, Detail: map[string]any{"method": method}})
-	}
-	return nil
+	_, _, err = s.store(ctx, u, newUser, roles, e164, &issued)
+	return err
 }
 
 // store writes the code on u, or creates newUser with it (u nil). A
@@ -174,6 +168,11 @@ func (s *Service) store(ctx context.Context, u, newUser *models.User, roles []st
 				return err
 			default:
 				id, created = newUser.ID, true
+				// With the user: a crash after the commit loses no sign-up's row.
+				ev := audit.Event{Type: audit.SignUp, UserID: id, Detail: map[string]any{"method": method}}
+				if err := s.audit.Log(ctx, tx, ev); err != nil {
+					return err
+				}
 			}
 		}
 		if issued == nil {
@@ -277,8 +276,11 @@ func (s *Service) Verify(ctx context.Context, number, code string) (*Result, err
 			}
 			return models.RecordSMSOTPFailure(tx, st.UserID, v.ClearsCode())
 		}
-		res, err = s.signIn(tx, st.UserID)
-		return err
+		if res, err = s.signIn(tx, st.UserID); err != nil || res.Session == nil {
+			return err
+		}
+		// In the transaction of the session: a crash cannot lose the row.
+		return s.audit.Log(ctx, tx, audit.Event{Type: audit.SignIn, UserID: st.UserID, Detail: map[string]any{"method": method}})
 	})
 	if err == nil && refused != nil {
 		err = refused
@@ -338,10 +340,7 @@ func refuse(u *models.User) error {
 // to give is not an outcome yet: /signin/mfa/totp records it.
 func (s *Service) auditVerify(ctx context.Context, userID uuid.UUID, e164 string, res *Result, err error) {
 	if err == nil {
-		if res.Session != nil {
-			_ = s.audit.Log(ctx, nil, audit.Event{Type: audit.SignIn, UserID: userID, Detail: map[string]any{"method": method}})
-		}
-		return
+		return // a session's row was written with it
 	}
 	var ae *apierr.Error
 	if !errors.As(err, &ae) || ae.Status >= 500 {

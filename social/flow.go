@@ -80,9 +80,13 @@ type Outcome struct {
 	// Session is nil when the user gets none yet: a new user whose address
 	// must be verified first (the mail is sent), or a connect.
 	Session *session.Issued
-	UserID  uuid.UUID
-	Email   string // the provider account's address ("" for none)
-	NewUser bool
+	// MFATicket, for a user with TOTP active, stands instead of Session:
+	// the sign-in completes with POST /signin/mfa/totp.
+	MFATicket string
+	UserID    uuid.UUID
+	Email     string // the provider account's address ("" for none)
+	NewUser   bool
+	method    string // for the audit log: provider/<name> or idtoken/<name>
 }
 
 // Finished is a callback's outcome, and where the browser goes next.
@@ -147,7 +151,7 @@ func (s *Service) Callback(ctx context.Context, provider string, cb providers.Ca
 		f.UserID = *r.ConnectUserID
 		return f, s.connect(ctx, *r.ConnectUserID, provider, identity)
 	}
-	out, err := s.signIn(ctx, provider, identity, r.Options)
+	out, err := s.signIn(ctx, "provider/"+provider, provider, identity, r.Options)
 	if err != nil {
 		return f, err
 	}

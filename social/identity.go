@@ -17,12 +17,13 @@ import (
 )
 
 // signIn finds or creates the user of a provider account, following the
-// linking rule (package comment), and starts their session.
-func (s *Service) signIn(ctx context.Context, provider string, id providers.Identity, opts *account.SignUpOptions) (*Outcome, error) {
-	out, err := s.signInOnce(ctx, provider, id, opts)
+// linking rule (package comment), and starts their session; method names
+// the way in the audit log.
+func (s *Service) signIn(ctx context.Context, method, provider string, id providers.Identity, opts *account.SignUpOptions) (*Outcome, error) {
+	out, err := s.signInOnce(ctx, method, provider, id, opts)
 	if errors.Is(err, errLinkTaken) {
 		// A sign-in of the same account linked it meanwhile: it is found now.
-		out, err = s.signInOnce(ctx, provider, id, opts)
+		out, err = s.signInOnce(ctx, method, provider, id, opts)
 	}
 	if errors.Is(err, errLinkTaken) {
 		return nil, errAlreadyLinked()
@@ -30,10 +31,10 @@ func (s *Service) signIn(ctx context.Context, provider string, id providers.Iden
 	return out, err
 }
 
-func (s *Service) signInOnce(ctx context.Context, provider string, id providers.Identity, opts *account.SignUpOptions) (*Outcome, error) {
+func (s *Service) signInOnce(ctx context.Context, method, provider string, id providers.Identity, opts *account.SignUpOptions) (*Outcome, error) {
 	prof := id.Profile
 	db := s.db.WithContext(ctx)
-	out := &Outcome{Email: prof.Email}
+	out := &Outcome{Email: prof.Email, method: method}
 	l, err := findLink(db, provider, prof.ProviderUserID)
 	switch {
 	case err == nil:
@@ -54,7 +55,7 @@ func (s *Service) signInOnce(ctx context.Context, provider string, id providers.
 			return nil, err
 		}
 	}
-	issued, err := s.accounts.SignUpLinked(ctx, account.LinkedSignUp{
+	issued, err := s.accounts.SignUpLinked(ctx, account.LinkedSignUp{Method: method,
 		Email: prof.Email, EmailVerified: prof.EmailVerified, DisplayName: displayName(prof),
 		AvatarURL: prof.AvatarURL, Locale: prof.Locale, Options: opts,
 		Link: func(tx *gorm.DB, u *models.User) error {
@@ -120,8 +121,14 @@ func (s *Service) startSession(ctx context.Context, u *models.User, out *Outcome
 			return err
 		}
 		var err error
-		out.Session, err = s.sessions.Start(tx, u, session.NotElevated)
-		return err
+		// A provider account is one factor, as a password is.
+		if out.MFATicket, err = s.accounts.FirstFactorMFATicket(tx, u); err != nil || out.MFATicket != "" {
+			return err
+		}
+		if out.Session, err = s.sessions.Start(tx, u, session.NotElevated); err != nil {
+			return err
+		}
+		return s.audit.Log(ctx, tx, audit.Event{Type: audit.SignIn, UserID: u.ID, Email: out.Email, Detail: map[string]any{"method": out.method}})
 	})
 	if err != nil {
 		return nil, err

@@ -52,7 +52,7 @@ func (s *Service) SignInIDToken(ctx context.Context, in IDToken) (*Outcome, erro
 	if err != nil {
 		return nil, err
 	}
-	return s.signIn(ctx, in.Provider, providers.Identity{Profile: p}, in.Options)
+	return s.signIn(ctx, "idtoken/"+in.Provider, in.Provider, providers.Identity{Profile: p}, in.Options)
 }
 
 // LinkIDToken links the account of an ID token to the signed-in user.

@@ -43,6 +43,7 @@ type Accounts interface {
 	CheckEmail(email string) (string, error)
 	CheckSignUpOptions(o *account.SignUpOptions) error
 	CheckSignIn(u *models.User) error
+	FirstFactorMFATicket(tx *gorm.DB, u *models.User) (string, error)
 	SignUpLinked(ctx context.Context, in account.LinkedSignUp) (*session.Issued, error)
 }
 

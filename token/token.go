@@ -137,6 +137,9 @@ type Grant struct {
 	// Elevated: the holder has just proved a credential (a password or a
 	// code), so the token carries ElevatedClaim.
 	Elevated bool
+	// PAT is the personal access token the session was started with
+	// (PATClaim); uuid.Nil for none.
+	PAT uuid.UUID
 }
 
 // ErrStaticSecret: keys come from HASURA_GRAPHQL_JWT_SECRET and cannot rotate here.
@@ -299,6 +302,9 @@ func (s *Service) Issue(ctx context.Context, tx *gorm.DB, u *models.User, g Gran
 		IssuedAtMillisClaim: now.UnixMilli(), // sessions epoch: see issuedat.go
 		"exp":               now.Add(s.ttl).Unix(),
 		"iss":               s.issuer,
+	}
+	if g.PAT != uuid.Nil {
+		payload[PATClaim] = g.PAT.String()
 	}
 	switch len(signer.Audience) {
 	case 0:
