@@ -165,8 +165,9 @@ func (s *Service) passwordlessUser(ctx context.Context, method, email string, p 
 // SignInOTPEmailVerify checks a code (POST /signin/otp/email/verify) and
 // starts a session, or, for a user with TOTP active, returns the ticket of
 // POST /signin/mfa/totp instead (unless AUTH_MFA_SKIP_FOR_PASSWORDLESS). The
-// user row is locked, so guesses for one user queue and each is counted; an unknown email costs the same bcrypt work. A wrong
-// code is invalid-otp whether the account exists or not.
+// user row is locked, so guesses for one user queue and each is counted; an
+// unknown email costs the same bcrypt work. A wrong code is invalid-otp
+// whether the account exists or not.
 func (s *Service) SignInOTPEmailVerify(ctx context.Context, email, code string) (issued *session.Issued, mfaTicket string, err error) {
 	if !s.cfg.Email.OTPEmailEnabled {
 		return nil, "", apierr.New(apierr.DisabledEndpoint)
