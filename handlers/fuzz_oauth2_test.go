@@ -32,6 +32,7 @@ var oauth2FormSeeds = []string{
 	"grant_type=refresh_token&refresh_token=abc&scope=openid&client_id=" + fuzzConfidentialClient + "&client_secret=" + fuzzClientSecret,
 	"token=eyJhbGciOiJub25lIn0.e30.&token_type_hint=access_token&client_id=" + fuzzConfidentialClient + "&client_secret=" + fuzzClientSecret,
 	"token=%00&client_id=" + fuzzPublicClient,
+	"client_id=\x00", "client_id=%00&client_secret=x", // PostgreSQL text holds no NUL
 }
 
 func FuzzOAuth2Forms(f *testing.F) {

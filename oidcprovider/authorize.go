@@ -81,8 +81,17 @@ func param(q url.Values, name string) (string, error) {
 		return "", apierr.Newf(apierr.OAuthInvalidRequest, name+" is too long")
 	case !utf8.ValidString(vs[0]):
 		return "", apierr.Newf(apierr.OAuthInvalidRequest, name+" is not valid UTF-8")
+	case hasControl(vs[0]):
+		return "", apierr.Newf(apierr.OAuthInvalidRequest, name+" contains a control character")
 	}
 	return vs[0], nil
+}
+
+// hasControl: no parameter of RFC 6749 or OpenID Connect allows control
+// characters (client_id and state are VSCHAR), and PostgreSQL's text cannot
+// hold NUL: refused here rather than failing a query.
+func hasControl(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f })
 }
 
 // Authorize validates an authorization request, stores it and returns where

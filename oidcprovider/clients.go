@@ -74,7 +74,8 @@ func ParseClientCredentials(authorization string, form url.Values) (ClientCreden
 	}
 	basicID, err1 := url.QueryUnescape(rawID)
 	basicSecret, err2 := url.QueryUnescape(rawSecret)
-	if err1 != nil || err2 != nil || basicID == "" || len(basicID) > maxParam || len(basicSecret) > maxParam {
+	if err1 != nil || err2 != nil || basicID == "" || len(basicID) > maxParam || len(basicSecret) > maxParam ||
+		hasControl(basicID) || hasControl(basicSecret) {
 		return ClientCredentials{Basic: true}, bad
 	}
 	if secret != "" || (id != "" && id != basicID) {
