@@ -190,7 +190,7 @@ var (
 )
 
 func errAlreadyLinked() error {
-	return apierr.Invalid("This provider account is already linked to another user")
+	return apierr.Newf(apierr.ProviderAccountAlreadyLinked, "This provider account is already linked to another user")
 }
 
 func findLink(db *gorm.DB, provider, providerUserID string) (*link, error) {

@@ -35,12 +35,20 @@ func newOIDC(c OIDC, d deps) *oidcProvider { return &oidcProvider{cfg: c, d: d} 
 
 func (o *oidcProvider) Name() string { return oidcName }
 
-func (o *oidcProvider) AuthRequest(ctx context.Context, state string) (AuthRequest, error) {
+func (o *oidcProvider) AuthRequest(ctx context.Context, state string, specific ...Specific) (AuthRequest, error) {
 	f, err := o.discover(ctx, StageAuthorize)
 	if err != nil {
 		return AuthRequest{}, err
 	}
-	return f.flow.AuthRequest(ctx, state)
+	return f.flow.AuthRequest(ctx, state, specific...)
+}
+
+func (o *oidcProvider) Refresh(ctx context.Context, refreshToken string) (Token, error) {
+	f, err := o.discover(ctx, StageExchange)
+	if err != nil {
+		return Token{}, err
+	}
+	return f.flow.Refresh(ctx, refreshToken)
 }
 
 func (o *oidcProvider) Complete(ctx context.Context, cb Callback, pending Pending) (Identity, error) {
