@@ -2,8 +2,8 @@
 -- schema has auth.users.locale varchar(3). Widening a varchar is a catalog
 -- change only (no rewrite) and every reader of the column still works. A
 -- view on auth.users that names the column blocks the change: then the
--- column stays varchar(2), and a three-letter locale fails to be stored
--- until the view is dropped and the server restarted.
+-- column stays varchar(2) (with a warning), and the operator widens it
+-- around the view (docs/migrating-from-hasura-auth.md).
 DO $$
 BEGIN
   IF (SELECT character_maximum_length FROM information_schema.columns
