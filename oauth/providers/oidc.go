@@ -215,3 +215,6 @@ func tokenAuthStyle(methods []string) oauth2.AuthStyle {
 	}
 	return oauth2.AuthStyleAutoDetect
 }
+
+// The generic provider refreshes as the OAuth 2.0 ones do.
+var _ Refresher = (*oidcProvider)(nil)
