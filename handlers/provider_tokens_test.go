@@ -279,3 +279,19 @@ func refreshHash(token string) string {
 	sum := sha256.Sum256([]byte(token))
 	return hex.EncodeToString(sum[:])
 }
+
+// Tokens that cannot be opened (sealed under a key since removed, or
+// tampered with) are a 500 without internals, and stay where they were: the
+// read clears only what it could give.
+func TestProviderTokensUnreadable(t *testing.T) {
+	pe := tokensEnv(t)
+	s := pe.signInGitHub(t, providertest.Account{ID: "5006", Email: "sealed@example.com", Verified: true})
+	bad := "enc:v1:someotherkey:AAAA"
+	require.NoError(t, pe.db().Exec(`UPDATE auth.user_providers SET access_token = ? WHERE provider_user_id = '5006'`, bad).Error)
+	r := pe.do("GET", "/v1/signin/provider/github/callback/tokens", nil, bearer(s.AccessToken))
+	require.Equal(t, 500, r.Status, "%s", r.Body)
+	require.Equal(t, "internal-server-error", r.errorCode(t))
+	require.NotContains(t, string(r.Body), "key")
+	contract(t, tokensPath, "get", r)
+	require.Equal(t, bad, pe.storedTokens("github", "5006").AccessToken)
+}

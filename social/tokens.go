@@ -69,46 +69,49 @@ func (s *Service) TakeTokens(ctx context.Context, userID uuid.UUID, provider str
 	if s.secrets == nil {
 		return nil, errTokensNotKept()
 	}
-	var (
-		rowID            uuid.UUID
-		access           string
-		refresh          sql.NullString
-		expiresAt        sql.NullTime
-		errNothingToTake = apierr.Invalid("No provider tokens to read: they are given once, after each sign-in with this provider")
-	)
-	// The row lock makes a concurrent read wait, then find the tokens gone:
-	// they are given once.
-	err := s.db.WithContext(ctx).Raw(`WITH taken AS (
-  SELECT id, access_token, refresh_token, access_token_expires_at FROM auth.user_providers
-  WHERE user_id = ? AND provider_id = ? AND starts_with(access_token, ?)
-  ORDER BY updated_at DESC LIMIT 1 FOR UPDATE)
-UPDATE auth.user_providers p SET access_token = ?, refresh_token = NULL, access_token_expires_at = NULL
-FROM taken WHERE p.id = taken.id
-RETURNING taken.id, taken.access_token, taken.refresh_token, taken.access_token_expires_at`,
-		userID, provider, secretbox.Prefix, unsetToken).Row().Scan(&rowID, &access, &refresh, &expiresAt)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, errNothingToTake
-	}
+	var out *ProviderSession
+	// One transaction: the tokens are cleared only if they could be opened.
+	// The row lock makes a concurrent read wait, then find them gone.
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var (
+			rowID     uuid.UUID
+			access    string
+			refresh   sql.NullString
+			expiresAt sql.NullTime
+		)
+		err := tx.Raw(`SELECT id, access_token, refresh_token, access_token_expires_at FROM auth.user_providers
+WHERE user_id = ? AND provider_id = ? AND starts_with(access_token, ?)
+ORDER BY updated_at DESC LIMIT 1 FOR UPDATE`, userID, provider, secretbox.Prefix).Row().Scan(&rowID, &access, &refresh, &expiresAt)
+		if errors.Is(err, sql.ErrNoRows) {
+			return apierr.Invalid("No provider tokens to read: they are given once, after each sign-in with this provider")
+		}
+		if err != nil {
+			return err
+		}
+		var t providers.Token
+		plain, err := s.secrets.Open(access, append(rowID[:], "access_token"...))
+		if err != nil {
+			return apierr.Internal(err)
+		}
+		t.AccessToken = string(plain)
+		if refresh.Valid {
+			plain, err := s.secrets.Open(refresh.String, append(rowID[:], "refresh_token"...))
+			if err != nil {
+				return apierr.Internal(err)
+			}
+			t.RefreshToken = string(plain)
+		}
+		if expiresAt.Valid {
+			t.Expiry = expiresAt.Time
+		}
+		out = providerSession(t, s.now())
+		return tx.Exec(`UPDATE auth.user_providers SET access_token = ?, refresh_token = NULL, access_token_expires_at = NULL
+WHERE id = ?`, unsetToken, rowID).Error
+	})
 	if err != nil {
 		return nil, err
 	}
-	var t providers.Token
-	plain, err := s.secrets.Open(access, append(rowID[:], "access_token"...))
-	if err != nil {
-		return nil, apierr.Internal(err)
-	}
-	t.AccessToken = string(plain)
-	if refresh.Valid {
-		plain, err := s.secrets.Open(refresh.String, append(rowID[:], "refresh_token"...))
-		if err != nil {
-			return nil, apierr.Internal(err)
-		}
-		t.RefreshToken = string(plain)
-	}
-	if expiresAt.Valid {
-		t.Expiry = expiresAt.Time
-	}
-	return providerSession(t, s.now()), nil
+	return out, nil
 }
 
 // RefreshTokens trades refreshToken, which provider granted to the user,
