@@ -150,8 +150,9 @@ func (s *Service) resolve(o *SignUpOptions, fallbackDisplayName string) (p *prof
 	}
 	if p.locale == "" {
 		p.locale = s.cfg.LocaleDefault
-	} else if len(p.locale) != 2 {
-		return nil, apierr.Invalid(`"locale" must be a two-letter code`)
+	} else if len(p.locale) < 2 || len(p.locale) > 3 {
+		// nhost's contract: two or three characters (ISO 639-1 or 639-2/3).
+		return nil, apierr.Invalid(`"locale" must be a two- or three-letter code`)
 	} else if !slices.Contains(s.cfg.AllowedLocales, p.locale) {
 		return nil, apierr.New(apierr.LocaleNotAllowed)
 	}

@@ -76,6 +76,9 @@ const (
 	OAuthTokenExchangeFailed = "oauth-token-echange-failed" // the provider refused or failed the code exchange
 	OAuthProfileFetchFailed  = "oauth-profile-fetch-failed" // the account could not be read
 	OAuthProviderError       = "oauth-provider-error"       // the provider sent an error back (denied consent, …)
+	// ProviderAccountAlreadyLinked: connecting a provider account that is
+	// linked to another user (nhost's current contract).
+	ProviderAccountAlreadyLinked = "provider-account-already-linked"
 )
 
 // OAuth 2.0 error codes (RFC 6749 section 5.2, RFC 6750, RFC 8707, OpenID
@@ -145,6 +148,7 @@ var table = map[string]entry{
 	OAuthTokenExchangeFailed:        {http.StatusBadRequest, "The provider did not accept the sign-in"},
 	OAuthProfileFetchFailed:         {http.StatusBadRequest, "The account could not be read from the provider"},
 	OAuthProviderError:              {http.StatusBadRequest, "The provider returned an error"},
+	ProviderAccountAlreadyLinked:    {http.StatusBadRequest, "This provider account is already linked to a user"},
 
 	OAuthInvalidRequest:          {http.StatusBadRequest, "The request is missing a parameter, repeats one, or has an invalid value"},
 	OAuthInvalidClient:           {http.StatusUnauthorized, "Client authentication failed"},

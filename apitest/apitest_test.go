@@ -114,8 +114,8 @@ func TestValidate(t *testing.T) {
 			[]string{"$.user: expected object, got null"}},
 		{"user createdAt not RFC 3339", "Session", js(with(session(), func(m map[string]any) { userOf(m)["createdAt"] = "2023-01-15 12:34:56" })),
 			[]string{`$.user.createdAt: "2023-01-15 12:34:56" is not an RFC 3339 date-time`}},
-		{"user locale too long", "Session", js(with(session(), func(m map[string]any) { userOf(m)["locale"] = "eng" })),
-			[]string{`$.user.locale: "eng" is longer than maxLength 2`}},
+		{"user locale too long", "Session", js(with(session(), func(m map[string]any) { userOf(m)["locale"] = "engl" })),
+			[]string{`$.user.locale: "engl" is longer than maxLength 3`}},
 		{"violations are all reported, in order", "Session", js(with(session(), func(m map[string]any) {
 			delete(m, "accessToken")
 			m["extra"] = true

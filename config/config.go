@@ -364,8 +364,8 @@ func (c *Config) validate(skip map[string]bool) error {
 	if c.DefaultRole == "" {
 		bad("AUTH_USER_DEFAULT_ROLE", "must not be empty")
 	}
-	if c.LocaleDefault == "" || len(c.LocaleDefault) != 2 {
-		bad("AUTH_LOCALE_DEFAULT", "must be a two-letter locale, got %q", c.LocaleDefault)
+	if len(c.LocaleDefault) < 2 || len(c.LocaleDefault) > 3 {
+		bad("AUTH_LOCALE_DEFAULT", "must be a two- or three-letter locale, got %q", c.LocaleDefault)
 	}
 	if len(c.AllowedLocales) == 0 {
 		c.AllowedLocales = []string{c.LocaleDefault}

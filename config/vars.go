@@ -116,7 +116,7 @@ func coreSections() []Section {
 			v("AUTH_USER_DEFAULT_ALLOWED_ROLES", "me", toList(func(c *Config) *[]string { return &c.DefaultAllowedRoles }),
 				"Comma-separated roles a new user may use; the default role is always added."),
 			v("AUTH_LOCALE_DEFAULT", "en", toText(func(c *Config) *string { return &c.LocaleDefault }),
-				"Two-letter locale of a user who names none."),
+				"Two- or three-letter locale of a user who names none."),
 			v("AUTH_LOCALE_ALLOWED_LOCALES", "en", toList(func(c *Config) *[]string { return &c.AllowedLocales }),
 				"Comma-separated locales users may choose."),
 			v("AUTH_ANONYMOUS_USERS_ENABLED", "false", toBool(func(c *Config) *bool { return &c.AnonymousUsersEnabled }),

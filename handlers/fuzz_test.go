@@ -64,6 +64,7 @@ var bearerFuzzRoutes = []fuzzRoute{
 	{"PATCH", "/v1/user/webauthn/keys/:id", "/v1/user/webauthn/keys/{id}"},
 	{"POST", "/v1/link/idtoken", ""},
 	{"POST", "/v1/oauth2/login", ""},
+	{"POST", "/v1/token/provider/:provider", "/v1/token/provider/github"},
 }
 
 var adminFuzzRoutes = []fuzzRoute{
@@ -112,6 +113,7 @@ var routeSeeds = map[string][]string{
 	"/v1/signin/passwordless/sms/otp":        {`{"phoneNumber":"+64211234567","otp":"123456"}`, `{"phoneNumber":"+64 21-123.4567","otp":"\u0000"}`},
 	"/v1/signin/idtoken":                     {`{"provider":"google","idToken":"eyJhbGciOiJSUzI1NiJ9.e30.c2ln","nonce":"n","options":{"locale":"fr"}}`, `{"provider":"oidc","idToken":"eyJhbGciOiJub25lIn0.e30."}`},
 	"/v1/link/idtoken":                       {`{"provider":"apple","idToken":"eyJhbGciOiJSUzI1NiJ9.e30.c2ln","nonce":"n"}`},
+	"/v1/token/provider/:provider":           {`{"refreshToken":"1//0gK8"}`, `{"refreshToken":null}`},
 	"/v1/user/mfa":                           {`{"code":"123456","activeMfaType":"totp"}`, `{"code":"","activeMfaType":"sms"}`},
 	"/v1/elevate/password":                   {`{"password":"correct horse battery"}`},
 	"/v1/elevate/totp":                       {`{"otp":"000000"}`},

@@ -89,7 +89,10 @@ func (h *Handlers) signInProvider(c *gin.Context) error {
 // who links the provider account (elevated when AUTH_REQUIRE_ELEVATED_CLAIM
 // asks, as /link/idtoken).
 func (h *Handlers) providerStartRequest(c *gin.Context, q url.Values) (social.StartRequest, error) {
-	in := social.StartRequest{Provider: c.Param("provider"), Binding: providerBinding(c)}
+	in := social.StartRequest{Provider: c.Param("provider"), Binding: providerBinding(c), State: q.Get("state"),
+		// providerSpecificParams: an object in style form, explode true,
+		// so its properties are the query's own parameters.
+		Specific: providers.Specific{Connection: q.Get("connection"), Organization: q.Get("organization")}}
 	o := &in.Options
 	for _, v := range q["allowedRoles"] { // style form, explode false: one comma-separated value
 		for _, r := range strings.Split(v, ",") {

@@ -193,7 +193,7 @@ func TestProviderConnect(t *testing.T) {
 	other := pe.signUp("other@example.com", nil)
 	before := pe.rows()
 	pe.github.Next(providertest.Account{ID: "31337"})
-	newBrowser(t).visit(pe.startURL("github", url.Values{"connect": {other.AccessToken}})).requireError(t, "invalid-request")
+	newBrowser(t).visit(pe.startURL("github", url.Values{"connect": {other.AccessToken}})).requireError(t, "provider-account-already-linked")
 	require.Equal(t, owner.User.ID, pe.link("github", "31337").UserID)
 	require.Equal(t, before, pe.rows())
 
@@ -372,7 +372,7 @@ func TestLinkIDToken(t *testing.T) {
 		status int
 		code   string
 	}{
-		"linked to another user": {map[string]any{"provider": "google", "idToken": tok("g-link")}, []header{bearer(other.AccessToken)}, 400, "invalid-request"},
+		"linked to another user": {map[string]any{"provider": "google", "idToken": tok("g-link")}, []header{bearer(other.AccessToken)}, 400, "provider-account-already-linked"},
 		"bad token":              {map[string]any{"provider": "google", "idToken": "x.y.z"}, []header{bearer(other.AccessToken)}, 400, "invalid-request"},
 		"no access token":        {map[string]any{"provider": "google", "idToken": tok("g-3")}, nil, 401, "unauthorized"},
 	} {

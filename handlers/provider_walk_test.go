@@ -92,6 +92,16 @@ func init() {
 			return call{path: "/v1/signin/provider/apple/callback", body: consent(w.t, authorize).Encode(),
 				headers: []header{cookie, {"Content-Type", "application/x-www-form-urlencoded"}}}
 		},
+		"GET /signin/provider/:provider/callback/tokens": func(w *walker) call {
+			u := w.githubUser()
+			return call{path: "/v1/signin/provider/github/callback/tokens", headers: []header{bearer(u.AccessToken)}, subject: u.User.ID}
+		},
+		"POST /token/provider/:provider": func(w *walker) call {
+			u := w.githubUser()
+			pt := w.e.providerTokens(u.AccessToken, "github")
+			return call{path: "/v1/token/provider/github", body: map[string]any{"refreshToken": *pt.RefreshToken},
+				headers: []header{bearer(u.AccessToken)}, subject: u.User.ID}
+		},
 		"POST /signin/idtoken": func(w *walker) call {
 			return call{path: "/v1/signin/idtoken", body: map[string]any{"provider": "google",
 				"idToken": w.providers.google.IDToken(newAccount(), idTokenAudience, nil)}}
@@ -102,6 +112,19 @@ func init() {
 	} {
 		routeExamples[k] = v
 	}
+}
+
+// githubUser signs a new GitHub account in through the router and returns
+// its session.
+func (w *walker) githubUser() sessionBody {
+	w.t.Helper()
+	w.providers.github.Next(newAccount())
+	authorize, cookie := startAt(w.t, w.e, "github")
+	r := w.e.do("GET", "/v1/signin/provider/github/callback?"+consent(w.t, authorize).Encode(), nil, cookie)
+	require.Equal(w.t, 302, r.Status, "%s", r.Body)
+	to, err := url.Parse(r.Header.Get("Location"))
+	require.NoError(w.t, err)
+	return w.e.mustRefresh(to.Query().Get("refreshToken"))
 }
 
 // FuzzProviderCallback: whatever comes back from a provider (query or

@@ -194,6 +194,13 @@ var routes = []Route{
 	{Method: "POST", Path: "/signin/idtoken", Handle: (*Handlers).signInIDToken,
 		Rate: rl.BruteForce, Users: KeepsUsers, Session: SessionInBody},
 	{Method: "POST", Path: "/link/idtoken", Handle: (*Handlers).linkIDToken, Access: Elevated, Users: KeepsUsers},
+	// The provider's own tokens (provider_tokens.go): read once after the
+	// callback, refreshed at the provider. The refresh calls out to the
+	// provider: it is limited like a guess.
+	{Method: "GET", Path: "/signin/provider/:provider/callback/tokens", Handle: (*Handlers).getProviderTokens, Access: Bearer,
+		Rate: rl.BruteForce},
+	{Method: "POST", Path: "/token/provider/:provider", Handle: (*Handlers).refreshProviderToken, Access: Bearer,
+		Rate: rl.BruteForce, Users: KeepsUsers},
 
 	// Operators (admin.go, admin_users.go).
 	{Method: "GET", Path: "/admin/keys", Handle: (*Handlers).listKeys, Access: AdminSecret},

@@ -485,6 +485,7 @@ func TestRoutesBehaveAsDeclared(t *testing.T) {
 		"AUTH_METRICS_TOKEN":                        walkMetricsToken,
 		"AUTH_WEBAUTHN_ENABLED":                     "true",
 		"AUTH_OAUTH2_PROVIDER_ENABLED":              "true",
+		"AUTH_ENCRYPTION_KEY":                       testEncryptionKey, // provider tokens are kept only with a key
 	}))
 	w.providers.setClock(w.e.clock.Now)
 	for _, rt := range handlers.Routes() {
@@ -596,7 +597,9 @@ func sessionForm(t *testing.T, r *response) handlers.SessionAnswer {
 	if _, ok := body["session"]; ok {
 		return handlers.SessionInBody
 	}
-	if _, ok := body["refreshToken"]; ok {
+	// A Session; a provider's session (ProviderSession) has a refreshToken
+	// too, but is not ours.
+	if _, ok := body["refreshTokenId"]; ok {
 		return handlers.SessionAsBody
 	}
 	return handlers.NoSession

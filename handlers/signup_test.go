@@ -81,7 +81,9 @@ func TestSignUpErrors(t *testing.T) {
 		{"default role outside allowed", nil, map[string]any{"email": "a@example.com", "password": password, "options": map[string]any{"allowedRoles": []string{"me"}, "defaultRole": "editor"}}, "", 400, "default-role-must-be-in-allowed-roles"},
 		{"implicit default role outside allowed", nil, map[string]any{"email": "a@example.com", "password": password, "options": map[string]any{"allowedRoles": []string{"me"}}}, "", 400, "default-role-must-be-in-allowed-roles"},
 		{"locale not allowed", nil, map[string]any{"email": "a@example.com", "password": password, "options": map[string]any{"locale": "de"}}, "", 400, "locale-not-allowed"},
-		{"locale not two letters", nil, map[string]any{"email": "a@example.com", "password": password, "options": map[string]any{"locale": "eng"}}, "", 400, "invalid-request"},
+		{"locale over three letters", nil, map[string]any{"email": "a@example.com", "password": password, "options": map[string]any{"locale": "engl"}}, "", 400, "invalid-request"},
+		{"locale of one letter", nil, map[string]any{"email": "a@example.com", "password": password, "options": map[string]any{"locale": "e"}}, "", 400, "invalid-request"},
+		{"three-letter locale not allowed", nil, map[string]any{"email": "a@example.com", "password": password, "options": map[string]any{"locale": "fil"}}, "", 400, "locale-not-allowed"},
 		{"display name with url", nil, map[string]any{"email": "a@example.com", "password": password, "options": map[string]any{"displayName": "https://evil.example"}}, "", 400, "invalid-request"},
 		{"redirect elsewhere", nil, map[string]any{"email": "a@example.com", "password": password, "options": map[string]any{"redirectTo": "https://evil.example.net/"}}, "", 400, "redirectTo-not-allowed"},
 		{"redirect lookalike host", nil, map[string]any{"email": "a@example.com", "password": password, "options": map[string]any{"redirectTo": "https://app.example.com.evil.net/"}}, "", 400, "redirectTo-not-allowed"},
@@ -155,4 +157,18 @@ func TestSignUpWithoutSession(t *testing.T) {
 			require.Zero(t, sessions)
 		})
 	}
+}
+
+// nhost's contract takes locales of two or three letters (ISO 639-2/3 codes
+// such as "fil"); auth.users.locale is widened to hold them (migration 0105).
+func TestSignUpThreeLetterLocale(t *testing.T) {
+	e := newEnv(t, map[string]string{"AUTH_LOCALE_ALLOWED_LOCALES": "en,fil", "AUTH_LOCALE_DEFAULT": "fil"})
+	s := e.signUp(email(t), map[string]any{"locale": "fil"})
+	require.Equal(t, "fil", s.User.Locale)
+	r := e.do("POST", "/v1/signup/email-password", map[string]any{"email": email(t), "password": password})
+	require.Equal(t, 200, r.Status, "%s", r.Body)
+	contract(t, "/signup/email-password", "post", r)
+	var p struct{ Session sessionBody }
+	r.decode(t, &p)
+	require.Equal(t, "fil", p.Session.User.Locale, "AUTH_LOCALE_DEFAULT of three letters")
 }

@@ -236,3 +236,35 @@ func TestUpConcurrent(t *testing.T) {
 	assert.Len(t, count, len(versions(t)))
 	assert.Equal(t, versions(t), recorded(t, dbs[0]))
 }
+
+// Migration 0105 widens auth.users.locale; a view of the operator's naming
+// the column blocks that, and must not block the server's start (the rest
+// of 0105 still applies; docs/migrating-from-hasura-auth.md says what to do).
+func TestLocaleWideningAroundAView(t *testing.T) {
+	ctx := context.Background()
+	db := open(t, freshDB(t))
+	_, err := migrations.Up(ctx, db, quiet)
+	require.NoError(t, err)
+	width := func() []string {
+		return query(t, db, `SELECT character_maximum_length::text FROM information_schema.columns
+			WHERE table_schema = 'auth' AND table_name = 'users' AND column_name = 'locale'`)
+	}
+	require.Equal(t, []string{"3"}, width())
+
+	// As before 0105, with a view on the column.
+	for _, stmt := range []string{
+		`DELETE FROM ` + migrations.Table + ` WHERE version LIKE '0105%'`,
+		`ALTER TABLE auth.users ALTER COLUMN locale TYPE varchar(2)`,
+		`ALTER TABLE auth.user_providers DROP COLUMN access_token_expires_at, DROP COLUMN refresh_token_hash`,
+		`CREATE VIEW public.user_locales AS SELECT id, locale FROM auth.users`,
+	} {
+		require.NoError(t, db.Exec(stmt).Error, stmt)
+	}
+	applied, err := migrations.Up(ctx, db, quiet)
+	require.NoError(t, err)
+	require.Len(t, applied, 1)
+	require.Equal(t, []string{"2"}, width(), "the view keeps the column as it was")
+	require.Len(t, query(t, db, `SELECT column_name FROM information_schema.columns
+		WHERE table_schema = 'auth' AND table_name = 'user_providers' AND column_name IN ('access_token_expires_at', 'refresh_token_hash')`), 2,
+		"the rest of 0105 applied")
+}

@@ -28,6 +28,11 @@ var ourAdditions = []string{
 	"index auth.users.users_phone_number_e164_idx",
 	// Provider sign-in requests expire (social/).
 	"column auth.provider_requests.expires_at",
+	// Provider tokens (migration 0105): the access token's expiry, the
+	// hash binding a refresh token to its user, a user's links by provider.
+	"column auth.user_providers.access_token_expires_at",
+	"column auth.user_providers.refresh_token_hash",
+	"index auth.user_providers.user_providers_user_id_provider_id_idx",
 	"index auth.provider_requests.provider_requests_expires_at_idx",
 	// The OpenID Connect provider: nhost's tables (migration 0104) and our history.
 	"table auth.oauth2_clients",

@@ -26,7 +26,16 @@ type StartRequest struct {
 	// Binding is the browser's binding cookie, "" when it sent none; one
 	// cookie serves every request a browser starts.
 	Binding string
+	// State is the application's own opaque value (the query's state),
+	// given back as state on the redirect that ends the sign-in.
+	State string
+	// Specific are the provider-specific parameters (providerSpecificParams).
+	Specific providers.Specific
 }
+
+// MaxStateLength bounds the application's state: it is kept with the
+// request until the callback.
+const MaxStateLength = 2048
 
 // Started is where to send the browser.
 type Started struct {
@@ -44,7 +53,10 @@ func (s *Service) Start(ctx context.Context, in StartRequest) (*Started, error) 
 	if !ok {
 		return nil, errProviderDisabled()
 	}
-	r := &request{Provider: in.Provider, RedirectTo: in.Options.RedirectTo, ConnectUserID: in.ConnectUserID}
+	if len(in.State) > MaxStateLength {
+		return nil, apierr.Invalid(`"state" is too long`)
+	}
+	r := &request{Provider: in.Provider, RedirectTo: in.Options.RedirectTo, ConnectUserID: in.ConnectUserID, State: in.State}
 	if in.ConnectUserID == nil {
 		if err := s.accounts.CheckSignUpOptions(&in.Options); err != nil {
 			return nil, err
@@ -54,7 +66,7 @@ func (s *Service) Start(ctx context.Context, in StartRequest) (*Started, error) 
 	}
 	state := newSecret()
 	id := requestID(state)
-	ar, err := p.AuthRequest(ctx, state)
+	ar, err := p.AuthRequest(ctx, state, in.Specific)
 	if err != nil {
 		return nil, providerError(err)
 	}
@@ -92,8 +104,9 @@ type Outcome struct {
 // Finished is a callback's outcome, and where the browser goes next.
 type Finished struct {
 	Outcome
-	// RedirectTo is the request's redirectTo; AUTH_CLIENT_URL when the
-	// request is unknown ("" when that is not set either).
+	// RedirectTo is the request's redirectTo, with the application's state
+	// when it gave one; AUTH_CLIENT_URL when the request is unknown ("" when
+	// that is not set either).
 	RedirectTo string
 	// Connected: the request was a connect, and the account is linked.
 	Connected bool
@@ -119,7 +132,7 @@ func (s *Service) Callback(ctx context.Context, provider string, cb providers.Ca
 	if err != nil {
 		return f, err
 	}
-	f.RedirectTo = r.RedirectTo
+	f.RedirectTo = withState(r.RedirectTo, r.State)
 	switch {
 	case r.Provider != provider:
 		return f, invalidState("the request was made for another provider")
@@ -157,6 +170,22 @@ func (s *Service) Callback(ctx context.Context, provider string, cb providers.Ca
 	}
 	f.Outcome = *out
 	return f, nil
+}
+
+// withState adds the application's state to its redirect, as nhost does,
+// so that every outcome of a known request carries it back.
+func withState(target, state string) string {
+	if state == "" {
+		return target
+	}
+	u, err := url.Parse(target)
+	if err != nil {
+		return target // checked when the request was made; not reached
+	}
+	q := u.Query()
+	q.Set("state", state)
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // invalidState is invalid-state with why, for the log.

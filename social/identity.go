@@ -197,7 +197,7 @@ var (
 )
 
 func errAlreadyLinked() error {
-	return apierr.Invalid("This provider account is already linked to another user")
+	return apierr.Newf(apierr.ProviderAccountAlreadyLinked, "This provider account is already linked to another user")
 }
 
 func findLink(db *gorm.DB, provider, providerUserID string) (*link, error) {
@@ -222,51 +222,15 @@ const unsetToken = "unset"
 // users: a concurrent link of the same account fails with errLinkTaken.
 func (s *Service) insertLink(tx *gorm.DB, userID uuid.UUID, provider string, id providers.Identity) error {
 	rowID := uuid.New()
-	access, refresh, err := s.sealTokens(rowID, id.Token)
+	c, err := s.tokenColumns(rowID, id.Token)
 	if err != nil {
 		return err
 	}
-	err = tx.Exec(`INSERT INTO auth.user_providers (id, user_id, provider_id, provider_user_id, access_token, refresh_token)
-VALUES (?, ?, ?, ?, ?, ?)`, rowID, userID, provider, id.Profile.ProviderUserID, access, refresh).Error
+	err = tx.Exec(`INSERT INTO auth.user_providers (id, user_id, provider_id, provider_user_id, access_token, refresh_token,
+  access_token_expires_at, refresh_token_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		rowID, userID, provider, id.Profile.ProviderUserID, c.access, c.refresh, c.expiresAt, c.hash).Error
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
 		return errLinkTaken
 	}
 	return err
-}
-
-// storeTokens keeps the tokens of a new sign-in on its link; a refresh
-// token is only replaced by a new one (providers send it on first consent).
-func (s *Service) storeTokens(tx *gorm.DB, rowID uuid.UUID, t providers.Token) error {
-	if s.secrets == nil || t.AccessToken == "" {
-		return nil
-	}
-	access, refresh, err := s.sealTokens(rowID, t)
-	if err != nil {
-		return err
-	}
-	return tx.Exec(`UPDATE auth.user_providers SET access_token = ?, refresh_token = COALESCE(?, refresh_token) WHERE id = ?`,
-		access, refresh, rowID).Error
-}
-
-// sealTokens is what auth.user_providers keeps of t: the access and refresh
-// tokens sealed under AUTH_ENCRYPTION_KEY (bound to the row and the
-// column), or, without a key, hasura-auth's placeholder and no refresh
-// token: provider tokens are never stored in clear. Nothing reads them back
-// yet; hasura-auth does not either.
-func (s *Service) sealTokens(rowID uuid.UUID, t providers.Token) (string, *string, error) {
-	if s.secrets == nil || t.AccessToken == "" {
-		return unsetToken, nil, nil
-	}
-	access, err := s.secrets.Seal([]byte(t.AccessToken), append(rowID[:], "access_token"...))
-	if err != nil {
-		return "", nil, apierr.Internal(err)
-	}
-	if t.RefreshToken == "" {
-		return access, nil, nil
-	}
-	refresh, err := s.secrets.Seal([]byte(t.RefreshToken), append(rowID[:], "refresh_token"...))
-	if err != nil {
-		return "", nil, apierr.Internal(err)
-	}
-	return access, &refresh, nil
 }

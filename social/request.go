@@ -43,6 +43,8 @@ type request struct {
 	// Pending is providers.Pending as JSON, sealed with the row's id when a
 	// key is set.
 	Pending string `json:"pending"`
+	// State is the application's state, for its redirect.
+	State string `json:"state,omitempty"`
 }
 
 // newSecret is 256 random bits, URL-safe: states and binding cookies.

@@ -45,6 +45,9 @@ type oauth2Provider struct {
 	// (Apple's is a short-lived JWT).
 	clientSecret func() (string, error)
 	profile      profileFunc
+	// specific turns a sign-in's provider-specific parameters into
+	// authorization parameters, sent after (so in place of) authParams.
+	specific func(Specific) []oauth2.AuthCodeOption
 }
 
 func newOAuth2(name string, c OAuth2, style oauth2.AuthStyle, d deps) *oauth2Provider {
@@ -64,9 +67,14 @@ func newOAuth2(name string, c OAuth2, style oauth2.AuthStyle, d deps) *oauth2Pro
 
 func (p *oauth2Provider) Name() string { return p.name }
 
-func (p *oauth2Provider) AuthRequest(_ context.Context, state string) (AuthRequest, error) {
+func (p *oauth2Provider) AuthRequest(_ context.Context, state string, specific ...Specific) (AuthRequest, error) {
 	var pending Pending
 	opts := slices.Clone(p.authParams)
+	if p.specific != nil {
+		for _, s := range specific {
+			opts = append(opts, p.specific(s)...)
+		}
+	}
 	if p.pkce {
 		pending.CodeVerifier = oauth2.GenerateVerifier()
 		opts = append(opts, oauth2.S256ChallengeOption(pending.CodeVerifier))
@@ -93,13 +101,9 @@ func (p *oauth2Provider) Complete(ctx context.Context, cb Callback, pending Pend
 	case p.nonce && pending.Nonce == "":
 		return bad("the pending request has no nonce")
 	}
-	conf := p.conf
-	if p.clientSecret != nil {
-		secret, err := p.clientSecret()
-		if err != nil {
-			return Identity{}, newError(p.name, StageExchange, ErrBadResponse, err)
-		}
-		conf.ClientSecret = secret
+	conf, err := p.config()
+	if err != nil {
+		return Identity{}, err
 	}
 	var opts []oauth2.AuthCodeOption
 	if p.pkce {
@@ -121,6 +125,37 @@ func (p *oauth2Provider) Complete(ctx context.Context, cb Callback, pending Pend
 		RefreshToken: tok.RefreshToken,
 		Expiry:       tok.Expiry,
 	}}, nil
+}
+
+// config is the client's configuration for one token request, with a
+// fresh client secret where the provider needs one made (Apple).
+func (p *oauth2Provider) config() (oauth2.Config, error) {
+	conf := p.conf
+	if p.clientSecret != nil {
+		secret, err := p.clientSecret()
+		if err != nil {
+			return conf, newError(p.name, StageExchange, ErrBadResponse, err)
+		}
+		conf.ClientSecret = secret
+	}
+	return conf, nil
+}
+
+// Refresh uses the refresh_token grant (RFC 6749 section 6). x/oauth2
+// keeps the old refresh token when the answer has no new one.
+func (p *oauth2Provider) Refresh(ctx context.Context, refreshToken string) (Token, error) {
+	if refreshToken == "" {
+		return Token{}, newError(p.name, StageExchange, ErrProvider, errors.New("no refresh token"))
+	}
+	conf, err := p.config()
+	if err != nil {
+		return Token{}, err
+	}
+	tok, err := conf.TokenSource(context.WithValue(ctx, oauth2.HTTPClient, p.client), &oauth2.Token{RefreshToken: refreshToken}).Token()
+	if err != nil {
+		return Token{}, exchangeError(p.name, err)
+	}
+	return Token{AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, Expiry: tok.Expiry}, nil
 }
 
 // simpleProfile reads one JSON document with the access token and maps it.

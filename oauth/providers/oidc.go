@@ -35,12 +35,20 @@ func newOIDC(c OIDC, d deps) *oidcProvider { return &oidcProvider{cfg: c, d: d} 
 
 func (o *oidcProvider) Name() string { return oidcName }
 
-func (o *oidcProvider) AuthRequest(ctx context.Context, state string) (AuthRequest, error) {
+func (o *oidcProvider) AuthRequest(ctx context.Context, state string, specific ...Specific) (AuthRequest, error) {
 	f, err := o.discover(ctx, StageAuthorize)
 	if err != nil {
 		return AuthRequest{}, err
 	}
-	return f.flow.AuthRequest(ctx, state)
+	return f.flow.AuthRequest(ctx, state, specific...)
+}
+
+func (o *oidcProvider) Refresh(ctx context.Context, refreshToken string) (Token, error) {
+	f, err := o.discover(ctx, StageExchange)
+	if err != nil {
+		return Token{}, err
+	}
+	return f.flow.Refresh(ctx, refreshToken)
 }
 
 func (o *oidcProvider) Complete(ctx context.Context, cb Callback, pending Pending) (Identity, error) {
@@ -207,3 +215,6 @@ func tokenAuthStyle(methods []string) oauth2.AuthStyle {
 	}
 	return oauth2.AuthStyleAutoDetect
 }
+
+// The generic provider refreshes as the OAuth 2.0 ones do.
+var _ Refresher = (*oidcProvider)(nil)

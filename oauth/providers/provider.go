@@ -25,12 +25,31 @@ type Provider interface {
 	// AuthRequest builds the URL to send the browser to. state is the
 	// flow's own opaque, unguessable value; it comes back in the callback.
 	// For OAuth 1.0a (Twitter) this calls the provider to obtain a request
-	// token.
-	AuthRequest(ctx context.Context, state string) (AuthRequest, error)
+	// token. specific (at most one) carries the sign-in's provider-specific
+	// parameters; a provider ignores those it does not know.
+	AuthRequest(ctx context.Context, state string, specific ...Specific) (AuthRequest, error)
 	// Complete turns the callback into an identity: it checks the callback
 	// against pending, exchanges the code (or OAuth 1.0a verifier) and reads
 	// the profile. The flow must have matched cb.State to its request first.
 	Complete(ctx context.Context, cb Callback, pending Pending) (Identity, error)
+}
+
+// Specific are nhost's providerSpecificParams of GET
+// /signin/provider/{provider}: values a provider forwards to its
+// authorization page in place of its configured defaults. Only WorkOS has
+// any (which SSO connection or organization signs the user in).
+type Specific struct {
+	Connection   string
+	Organization string
+}
+
+// Refresher is a provider whose access tokens can be renewed with a refresh
+// token (every OAuth 2.0 provider; not Twitter's OAuth 1.0a).
+type Refresher interface {
+	// Refresh trades refreshToken for new tokens at the provider's token
+	// endpoint. The returned RefreshToken is the provider's new one, or
+	// refreshToken itself when the provider does not rotate them.
+	Refresh(ctx context.Context, refreshToken string) (Token, error)
 }
 
 // AuthRequest is where to send the browser and what to keep until the

@@ -55,7 +55,7 @@ func (t *twitter) Name() string { return twitterName }
 
 // AuthRequest obtains a request token whose callback carries state, so the
 // callback finds the flow's request like every other provider's.
-func (t *twitter) AuthRequest(_ context.Context, state string) (AuthRequest, error) {
+func (t *twitter) AuthRequest(_ context.Context, state string, _ ...Specific) (AuthRequest, error) {
 	conf := t.conf
 	conf.CallbackURL = t.redirect + "?" + url.Values{"state": {state}}.Encode()
 	token, secret, err := conf.RequestToken()

@@ -20,6 +20,18 @@ func newWorkOS(c WorkOS, d deps) Provider {
 			p.authParams = append(p.authParams, oauth2.SetAuthURLParam(param, value))
 		}
 	}
+	// A sign-in may name its own connection or organization
+	// (providerSpecificParams), in place of the defaults above.
+	p.specific = func(s Specific) []oauth2.AuthCodeOption {
+		var opts []oauth2.AuthCodeOption
+		if s.Organization != "" {
+			opts = append(opts, oauth2.SetAuthURLParam("organization", s.Organization))
+		}
+		if s.Connection != "" {
+			opts = append(opts, oauth2.SetAuthURLParam("connection", s.Connection))
+		}
+		return opts
+	}
 	p.profile = simpleProfile(p.api, c.UserProfileURL, nil, workosProfile)
 	return p
 }

@@ -71,6 +71,7 @@ type Provider struct {
 	tokenStatus int              // the token endpoint's forced status; 0: normal
 	codes       map[string]grant // authorization codes not yet used
 	tokens      map[string]Account
+	refresh     map[string]Account // refresh tokens not yet used (they rotate)
 	tokenCalls  int
 }
 
@@ -105,7 +106,7 @@ func Start(t testing.TB, kind Kind) *Provider {
 	t.Helper()
 	p := &Provider{Kind: kind, ClientID: string(kind) + "-client", ClientSecret: string(kind) + "-secret",
 		signing: signingKey(), kid: string(kind) + "-key", now: time.Now,
-		codes: map[string]grant{}, tokens: map[string]Account{}}
+		codes: map[string]grant{}, tokens: map[string]Account{}, refresh: map[string]Account{}}
 	if kind == Apple {
 		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 		if err != nil {
@@ -325,7 +326,7 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, p.tokenStatus, map[string]string{"error": "server_error", "error_description": "try later"})
 		return
 	}
-	if err := r.ParseForm(); err != nil || r.PostForm.Get("grant_type") != "authorization_code" {
+	if err := r.ParseForm(); err != nil || (r.PostForm.Get("grant_type") != "authorization_code" && r.PostForm.Get("grant_type") != "refresh_token") {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request"})
 		return
 	}
@@ -336,6 +337,10 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 	}
 	if id != p.ClientID || !p.clientSecretOK(secret) {
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_client"})
+		return
+	}
+	if f.Get("grant_type") == "refresh_token" {
+		p.refreshGrant(w, f.Get("refresh_token"))
 		return
 	}
 	g, ok := p.codes[f.Get("code")]
@@ -349,13 +354,35 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_grant", "error_description": "PKCE"})
 		return
 	}
-	access := randomString()
-	p.tokens[access] = g.account
-	answer := map[string]any{"access_token": access, "token_type": "bearer", "expires_in": 3600, "refresh_token": randomString()}
+	access, refresh := randomString(), randomString()
+	p.tokens[access], p.refresh[refresh] = g.account, g.account
+	answer := map[string]any{"access_token": access, "token_type": "bearer", "expires_in": 3600, "refresh_token": refresh}
 	if p.Kind != GitHub {
 		answer["id_token"] = p.idTokenAt(p.now(), g.account, p.ClientID, map[string]any{"nonce": g.nonce})
 	}
 	writeJSON(w, http.StatusOK, answer)
+}
+
+// refreshGrant answers the refresh_token grant (the client is checked):
+// new tokens, and a new refresh token in place of the one used.
+func (p *Provider) refreshGrant(w http.ResponseWriter, token string) {
+	a, ok := p.refresh[token]
+	if !ok {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_grant", "error_description": "bad refresh token"})
+		return
+	}
+	delete(p.refresh, token)
+	access, refresh := randomString(), randomString()
+	p.tokens[access], p.refresh[refresh] = a, a
+	writeJSON(w, http.StatusOK, map[string]any{"access_token": access, "token_type": "bearer", "expires_in": 1800, "refresh_token": refresh})
+}
+
+// IsAccessToken says whether token is an access token the provider issued.
+func (p *Provider) IsAccessToken(token string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	_, ok := p.tokens[token]
+	return ok
 }
 
 // clientSecretOK checks the client's secret; Apple's is an ES256 JWT the
