@@ -24,7 +24,7 @@ func TestGracefulShutdown(t *testing.T) {
 	dbURL, drop, err := testsupport.CreateDB(ctx)
 	require.NoError(t, err)
 	defer drop()
-	cfg, err := config.Load("", map[string]string{"HASURA_GRAPHQL_DATABASE_URL": dbURL, "AUTH_BCRYPT_COST": "4"})
+	cfg, err := config.Load("", testsupport.ThroughPooler(map[string]string{"HASURA_GRAPHQL_DATABASE_URL": dbURL, "AUTH_BCRYPT_COST": "4"}))
 	require.NoError(t, err)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	db, err := server.OpenDB(ctx, cfg, log)

@@ -19,6 +19,7 @@ import (
 	"github.com/hasura-auth-go/auth/config"
 	"github.com/hasura-auth-go/auth/mail"
 	"github.com/hasura-auth-go/auth/models"
+	"github.com/hasura-auth-go/auth/pwhash"
 	"github.com/hasura-auth-go/auth/secretbox"
 	"github.com/hasura-auth-go/auth/session"
 	"github.com/hasura-auth-go/auth/usercache"
@@ -175,7 +176,7 @@ func (s *Service) SignUpEmailPassword(ctx context.Context, email, password strin
 	if err := s.checkNewPassword(ctx, password); err != nil {
 		return nil, err
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), s.cfg.BcryptCost)
+	hash, err := pwhash.Generate(ctx, []byte(password), s.cfg.BcryptCost)
 	if err != nil {
 		return nil, apierr.Internal(fmt.Errorf("hash password: %w", err))
 	}
@@ -212,7 +213,10 @@ func (s *Service) SignInEmailPassword(ctx context.Context, email, password strin
 	if u != nil && u.PasswordHash != nil {
 		hash = []byte(*u.PasswordHash)
 	}
-	match := bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil
+	match, err := pwhash.Compare(ctx, hash, []byte(password))
+	if err != nil {
+		return nil, "", err
+	}
 	if u == nil || u.PasswordHash == nil || !match {
 		return nil, "", apierr.New(apierr.InvalidEmailPassword)
 	}
@@ -291,7 +295,7 @@ func (s *Service) Deanonymize(ctx context.Context, userID uuid.UUID, method, ema
 		"default_role":   p.defaultRole,
 	}
 	if method == "email-password" {
-		hash, err := bcrypt.GenerateFromPassword([]byte(password), s.cfg.BcryptCost)
+		hash, err := pwhash.Generate(ctx, []byte(password), s.cfg.BcryptCost)
 		if err != nil {
 			return apierr.Internal(fmt.Errorf("hash password: %w", err))
 		}

@@ -8,13 +8,13 @@ import (
 	"slices"
 
 	"github.com/google/uuid"
-	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
 
 	"github.com/hasura-auth-go/auth/apierr"
 	"github.com/hasura-auth-go/auth/audit"
 	"github.com/hasura-auth-go/auth/emailaddr"
 	"github.com/hasura-auth-go/auth/models"
+	"github.com/hasura-auth-go/auth/pwhash"
 )
 
 // Admin actions (handlers/admin_users.go, behind HASURA_GRAPHQL_ADMIN_SECRET).
@@ -66,7 +66,7 @@ func (s *Service) AdminCreateUser(ctx context.Context, in AdminNewUser) (*models
 		if err := s.validatePassword(in.Password); err != nil {
 			return nil, err
 		}
-		b, err := bcrypt.GenerateFromPassword([]byte(in.Password), s.cfg.BcryptCost)
+		b, err := pwhash.Generate(ctx, []byte(in.Password), s.cfg.BcryptCost)
 		if err != nil {
 			return nil, apierr.Internal(fmt.Errorf("hash password: %w", err))
 		}

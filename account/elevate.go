@@ -6,12 +6,12 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
 
 	"github.com/hasura-auth-go/auth/apierr"
 	"github.com/hasura-auth-go/auth/config"
 	"github.com/hasura-auth-go/auth/models"
+	"github.com/hasura-auth-go/auth/pwhash"
 	"github.com/hasura-auth-go/auth/session"
 	"github.com/hasura-auth-go/auth/token"
 	"github.com/hasura-auth-go/auth/webauthn"
@@ -58,7 +58,11 @@ func (s *Service) ElevatePassword(ctx context.Context, userID uuid.UUID, passwor
 	if u.PasswordHash != nil {
 		hash = []byte(*u.PasswordHash)
 	}
-	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || u.PasswordHash == nil {
+	match, err := pwhash.Compare(ctx, hash, []byte(password))
+	if err != nil {
+		return nil, err
+	}
+	if !match || u.PasswordHash == nil {
 		return nil, apierr.New(apierr.InvalidEmailPassword)
 	}
 	var issued *session.Issued

@@ -11,13 +11,13 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
 
 	"github.com/hasura-auth-go/auth/apierr"
 	"github.com/hasura-auth-go/auth/audit"
 	"github.com/hasura-auth-go/auth/mail"
 	"github.com/hasura-auth-go/auth/models"
+	"github.com/hasura-auth-go/auth/pwhash"
 	"github.com/hasura-auth-go/auth/session"
 )
 
@@ -277,7 +277,7 @@ func (s *Service) hashNewPassword(ctx context.Context, password string) (string,
 	if err := s.checkNewPassword(ctx, password); err != nil {
 		return "", err
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), s.cfg.BcryptCost)
+	hash, err := pwhash.Generate(ctx, []byte(password), s.cfg.BcryptCost)
 	if err != nil {
 		return "", apierr.Internal(fmt.Errorf("hash password: %w", err))
 	}

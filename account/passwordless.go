@@ -9,13 +9,13 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
 
 	"github.com/hasura-auth-go/auth/apierr"
 	"github.com/hasura-auth-go/auth/audit"
 	"github.com/hasura-auth-go/auth/mail"
 	"github.com/hasura-auth-go/auth/models"
+	"github.com/hasura-auth-go/auth/pwhash"
 	"github.com/hasura-auth-go/auth/session"
 )
 
@@ -67,7 +67,7 @@ func (s *Service) SignInOTPEmail(ctx context.Context, email string, o *SignUpOpt
 	if err != nil {
 		return err
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(code), s.cfg.BcryptCost)
+	hash, err := pwhash.Generate(ctx, []byte(code), s.cfg.BcryptCost)
 	if err != nil {
 		return apierr.Internal(fmt.Errorf("hash code: %w", err))
 	}
@@ -192,7 +192,11 @@ func (s *Service) SignInOTPEmailVerify(ctx context.Context, email, code string) 
 			hash = []byte(*st.Hash)
 		}
 		wellFormed := len(code) == otpDigits && strings.Trim(code, "0123456789") == ""
-		match := bcrypt.CompareHashAndPassword(hash, []byte(code)) == nil && live && wellFormed
+		same, err := pwhash.Compare(ctx, hash, []byte(code))
+		if err != nil {
+			return err
+		}
+		match := same && live && wellFormed
 		if !match {
 			refused = apierr.New(apierr.InvalidOTP)
 			if !live {

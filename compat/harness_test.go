@@ -66,7 +66,7 @@ type harness struct {
 // start runs the real server (migrations included) on dbURL.
 func start(t testing.TB, vals map[string]string) *harness {
 	t.Helper()
-	cfg, err := config.Load("", vals)
+	cfg, err := config.Load("", testsupport.ThroughPooler(vals))
 	require.NoError(t, err)
 	clock := testsupport.NewClock()
 	logs := &testsupport.LogBuffer{}

@@ -36,13 +36,19 @@ type Config struct {
 	// migrations, e.g. past a pooler or as a role that may alter schema auth;
 	// "" = DatabaseURL.
 	MigrationsDatabaseURL string
-	DatabaseRetryFor      time.Duration
-	HasuraGraphQLURL      string
-	HasuraAdminSecret     string
-	JWTSecretRaw          string
-	JWTSecret             *hasura.JWTSecret // nil: sign with a generated Ed25519 key kept in the database
-	JWTIssuer             string
-	JWKSMaxAge            time.Duration
+	// DatabasePooler (AUTH_DATABASE_POOLER): "none", or "transaction" when
+	// DatabaseURL is a transaction-pooling proxy, where session state
+	// (named prepared statements, LISTEN) does not survive a transaction.
+	DatabasePooler string
+	// DatabaseDirectURL (AUTH_DATABASE_DIRECT_URL) carries LISTEN past the pooler.
+	DatabaseDirectURL string
+	DatabaseRetryFor  time.Duration
+	HasuraGraphQLURL  string
+	HasuraAdminSecret string
+	JWTSecretRaw      string
+	JWTSecret         *hasura.JWTSecret // nil: sign with a generated Ed25519 key kept in the database
+	JWTIssuer         string
+	JWKSMaxAge        time.Duration
 	// Generated signing keys (used when HASURA_GRAPHQL_JWT_SECRET is unset).
 	JWTAlgorithm          string
 	KeyRotationInterval   time.Duration // 0: rotate only on demand
@@ -349,6 +355,16 @@ func (c *Config) validate(skip map[string]bool) error {
 			bad("POSTGRES_MIGRATIONS_CONNECTION", "must be a postgres:// URL")
 		}
 	}
+	switch c.DatabasePooler {
+	case "", "none", "transaction":
+	default:
+		bad("AUTH_DATABASE_POOLER", "must be one of none, transaction")
+	}
+	if c.DatabaseDirectURL != "" {
+		if u, err := url.Parse(c.DatabaseDirectURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			bad("AUTH_DATABASE_DIRECT_URL", "must be a postgres:// URL")
+		}
+	}
 	if c.AccessTokenTTL < time.Second {
 		bad("AUTH_ACCESS_TOKEN_EXPIRES_IN", "must be at least 1 second")
 	}
@@ -436,6 +452,23 @@ const (
 	ElevatedRecommended = "recommended" // only users with a second factor must elevate
 	ElevatedRequired    = "required"
 )
+
+// Pooled reports whether DatabaseURL goes through a transaction-pooling proxy.
+func (c *Config) Pooled() bool { return c.DatabasePooler == "transaction" }
+
+// ListenDatabaseURL is where the LISTEN connection goes: the database URL
+// itself unless it is pooled; then the direct URL, or the migrations' one;
+// "" when there is none (the caches stay off).
+func (c *Config) ListenDatabaseURL() string {
+	switch {
+	case !c.Pooled():
+		return c.DatabaseURL
+	case c.DatabaseDirectURL != "":
+		return c.DatabaseDirectURL
+	default:
+		return c.MigrationsDatabaseURL
+	}
+}
 
 // RedactedDatabaseURL is the database URL without its password, for log lines.
 func (c *Config) RedactedDatabaseURL() string {

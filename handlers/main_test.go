@@ -77,7 +77,7 @@ func newEnvWith(t testing.TB, overrides map[string]string, o server.Options) *en
 	for k, v := range overrides {
 		vals[k] = v
 	}
-	cfg, err := config.Load("", vals)
+	cfg, err := config.Load("", testsupport.ThroughPooler(vals))
 	require.NoError(t, err)
 	clock := testsupport.NewClock()
 	logs := &testsupport.LogBuffer{}

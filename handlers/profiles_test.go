@@ -143,7 +143,7 @@ WHERE datname = current_database() AND query LIKE 'LISTEN%' AND pid <> pg_backen
 func TestHotPathsSendNoUserNotifications(t *testing.T) {
 	e := newEnv(t, nil)
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, e.srv.Config.DatabaseURL)
+	conn, err := pgx.Connect(ctx, e.srv.Config.ListenDatabaseURL()) // LISTEN goes past a pooler
 	require.NoError(t, err)
 	defer conn.Close(ctx)
 	_, err = conn.Exec(ctx, "LISTEN auth_sessions_epoch")

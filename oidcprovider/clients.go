@@ -7,10 +7,9 @@ import (
 	"net/url"
 	"strings"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"github.com/hasura-auth-go/auth/apierr"
 	"github.com/hasura-auth-go/auth/models"
+	"github.com/hasura-auth-go/auth/pwhash"
 )
 
 // client finds the client an authorization request names: a registered
@@ -103,7 +102,11 @@ func (s *Service) authenticate(ctx context.Context, cc ClientCredentials) (*mode
 	if cc.Secret == "" {
 		return nil, apierr.Newf(apierr.OAuthInvalidClient, "This client must authenticate with its secret")
 	}
-	if bcrypt.CompareHashAndPassword([]byte(*c.SecretHash), []byte(cc.Secret)) != nil {
+	match, err := pwhash.Compare(ctx, []byte(*c.SecretHash), []byte(cc.Secret))
+	if err != nil {
+		return nil, err
+	}
+	if !match {
 		return nil, apierr.Newf(apierr.OAuthInvalidClient, "Invalid client credentials")
 	}
 	return c, nil

@@ -8,9 +8,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -75,7 +78,11 @@ func OpenDB(ctx context.Context, cfg *config.Config, log *slog.Logger) (*gorm.DB
 	deadline := time.Now().Add(cfg.DatabaseRetryFor)
 	warned := false
 	for {
-		db, err := gorm.Open(postgres.Open(cfg.DatabaseURL), &gorm.Config{
+		dial, err := dialector(cfg)
+		if err != nil {
+			return nil, err
+		}
+		db, err := gorm.Open(dial, &gorm.Config{
 			TranslateError:         true,
 			Logger:                 gormLog,
 			SkipDefaultTransaction: true,
@@ -108,6 +115,27 @@ func OpenDB(ctx context.Context, cfg *config.Config, log *slog.Logger) (*gorm.DB
 		case <-time.After(time.Second):
 		}
 	}
+}
+
+// dialector opens the server's pool. Through a transaction-pooling proxy a
+// statement prepared by name on one server connection is met by other
+// clients of that connection, and missed by this client on the next one
+// (pgx's default cache: "prepared statement stmtcache_… already exists"), so
+// there queries describe and run the unnamed statement within one exchange,
+// caching only descriptions (one round trip, as with named statements). A
+// default_query_exec_mode in the URL wins.
+func dialector(cfg *config.Config) (gorm.Dialector, error) {
+	if !cfg.Pooled() {
+		return postgres.Open(cfg.DatabaseURL), nil
+	}
+	pc, err := pgx.ParseConfig(cfg.DatabaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("database URL: %w", err)
+	}
+	if u, err := url.Parse(cfg.DatabaseURL); err == nil && !u.Query().Has("default_query_exec_mode") {
+		pc.DefaultQueryExecMode = pgx.QueryExecModeCacheDescribe
+	}
+	return postgres.New(postgres.Config{Conn: stdlib.OpenDB(*pc)}), nil
 }
 
 // New migrates the schema, seeds roles and builds the services and router.
@@ -230,7 +258,14 @@ func New(ctx context.Context, cfg *config.Config, db *gorm.DB, o Options) (*Serv
 	}
 	stopMetadata := startHasuraMetadata(ctx, cfg, o) // in the background: never delays serving
 	stopJanitor := jan.Start(ctx)                    // ends with ctx (SIGTERM in main) or Close
-	stopEpochs := sessions.StartEpochListener(ctx, cfg.DatabaseURL)
+	stopEpochs := func() {}
+	if listenURL := cfg.ListenDatabaseURL(); listenURL != "" {
+		stopEpochs = sessions.StartEpochListener(ctx, listenURL)
+	} else {
+		// LISTEN through a transaction pooler hears only what reaches the
+		// server connection it happened to get: the caches stay off.
+		o.Log.Warn("AUTH_DATABASE_POOLER=transaction without AUTH_DATABASE_DIRECT_URL: no LISTEN connection, so Bearer checks and GET /user ask the database on every request")
+	}
 	started = true
 	return &Server{Config: cfg, DB: db, Tokens: tokens, Sessions: sessions, Accounts: accounts, Router: router,
 		Audit: recorder, Janitor: jan, Mailer: mailer, stopMetadata: stopMetadata, stopJanitor: stopJanitor, stopEpochs: stopEpochs,

@@ -49,7 +49,7 @@ func start(t *testing.T, dbURL string, clock *testsupport.Clock, vals map[string
 	for k, v := range vals {
 		all[k] = v
 	}
-	cfg, err := config.Load("", all)
+	cfg, err := config.Load("", testsupport.ThroughPooler(all))
 	require.NoError(t, err)
 	logs := &testsupport.LogBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))

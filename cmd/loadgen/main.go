@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -26,7 +27,7 @@ type config struct {
 	scenario    string
 	concurrency int
 	duration    time.Duration
-	pid         int
+	pids        []int
 	ceiling     bool
 	dbURL       string
 	bcryptCost  int
@@ -44,11 +45,20 @@ func main() {
 		return
 	}
 	var c config
-	flag.StringVar(&c.url, "url", "http://127.0.0.1:4000/v1", "base URL of the auth API (with its prefix)")
+	flag.StringVar(&c.url, "url", "http://127.0.0.1:4000/v1", "base URL of the auth API (with its prefix); several, comma-separated, for instances of one server: connections go to each in turn")
 	flag.StringVar(&c.scenario, "scenario", "verify", "one of "+strings.Join(scenarioNames(), ", "))
 	flag.IntVar(&c.concurrency, "c", 8, "concurrent workers")
 	flag.DurationVar(&c.duration, "d", 20*time.Second, "how long to send requests")
-	flag.IntVar(&c.pid, "pid", 0, "server process id, to report its CPU seconds and RSS (from /proc)")
+	flag.Func("pid", "server process id, to report its CPU seconds and RSS (from /proc); comma-separated for several instances (summed)", func(s string) error {
+		for _, f := range strings.Split(s, ",") {
+			p, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil {
+				return err
+			}
+			c.pids = append(c.pids, p)
+		}
+		return nil
+	})
 	flag.BoolVar(&c.ceiling, "ceiling", false, "also measure the scenario's ceiling and print the ratio")
 	flag.StringVar(&c.dbURL, "db", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "database of the server, for the refresh ceiling")
 	flag.IntVar(&c.bcryptCost, "bcrypt-cost", 10, "the server's bcrypt cost, for the sign-in ceiling")
@@ -81,16 +91,17 @@ func run(c config) error {
 		workers[i] = w
 	}
 
-	cpuBefore, _ := cpuSeconds(c.pid)
+	cpuBefore := serversCPU(c.pids)
 	selfBefore, _ := cpuSeconds(os.Getpid())
 	res := drive(ctx, workers, c.duration, c.rate)
-	cpuAfter, _ := cpuSeconds(c.pid)
+	cpuAfter := serversCPU(c.pids)
 	selfAfter, _ := cpuSeconds(os.Getpid())
 	res.clientCPU = selfAfter - selfBefore
 	res.scenario, res.concurrency = c.scenario, c.concurrency
-	if c.pid > 0 {
-		res.serverCPU = cpuAfter - cpuBefore
-		res.serverRSS, _ = rssBytes(c.pid)
+	res.serverCPU = cpuAfter - cpuBefore
+	for _, p := range c.pids {
+		rss, _ := rssBytes(p)
+		res.serverRSS += rss
 	}
 	if c.ceiling && sc.ceiling != nil {
 		name, rate, err := sc.ceiling(ctx, c, cl)
@@ -242,12 +253,27 @@ func (r *result) print(w *os.File, asJSON bool) {
 }
 
 func newClient(c config) (*client, error) {
-	u, err := url.Parse(strings.TrimRight(c.url, "/"))
-	if err != nil {
-		return nil, fmt.Errorf("-url: %w", err)
+	cl := &client{timeout: 30 * time.Second, password: c.password}
+	for _, s := range strings.Split(c.url, ",") {
+		u, err := url.Parse(strings.TrimRight(strings.TrimSpace(s), "/"))
+		if err != nil {
+			return nil, fmt.Errorf("-url: %w", err)
+		}
+		if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
+			return nil, fmt.Errorf("-url %q: want http(s)://host[:port][/prefix]", s)
+		}
+		cl.targets = append(cl.targets, u)
 	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
-		return nil, fmt.Errorf("-url %q: want http(s)://host[:port][/prefix]", c.url)
+	cl.target = cl.targets[0]
+	return cl, nil
+}
+
+// serversCPU sums the CPU seconds of the server processes.
+func serversCPU(pids []int) float64 {
+	var sum float64
+	for _, p := range pids {
+		s, _ := cpuSeconds(p)
+		sum += s
 	}
-	return &client{target: u, timeout: 30 * time.Second, password: c.password}, nil
+	return sum
 }

@@ -25,7 +25,9 @@ import (
 )
 
 type client struct {
-	target   *url.URL
+	target   *url.URL   // the first of targets (the HTTP floor copies its path)
+	targets  []*url.URL // instances: connections go to each in turn
+	next     atomic.Uint64
 	timeout  time.Duration
 	password string
 }
@@ -36,7 +38,9 @@ type session struct {
 }
 
 // conn opens a worker's own connection (dialled on first use).
-func (c *client) conn() *conn { return newConn(c.target, c.timeout) }
+func (c *client) conn() *conn {
+	return newConn(c.targets[int(c.next.Add(1)-1)%len(c.targets)], c.timeout)
+}
 
 // call sends one JSON request on a connection of its own and decodes a 200
 // answer into out when out is non-nil. It is for setting up, not for the
