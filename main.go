@@ -32,8 +32,8 @@ func main() {
 }
 
 // defaultGCPercent replaces Go's 100 when GOGC is not set. The server's live
-// heap is a few MB, so collecting at 5× it instead of 2× costs ~10 MB of RSS
-// and spares a tenth of the CPU of a Bearer request (BENCHMARKS.md).
+// heap is 5–7 MB under load, so collecting at 5× it instead of 2× costs
+// ~15–20 MB of RSS and spares 5–11% of throughput (BENCHMARKS.md, "Memory").
 const defaultGCPercent = 400
 
 func run() error {
