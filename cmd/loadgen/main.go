@@ -91,12 +91,13 @@ func run(c config) error {
 		workers[i] = w
 	}
 
-	cpuBefore := serversCPU(c.pids)
+	cpuBefore, pgBefore := serversCPU(c.pids), postgresCPU()
 	selfBefore, _ := cpuSeconds(os.Getpid())
 	res := drive(ctx, workers, c.duration, c.rate)
-	cpuAfter := serversCPU(c.pids)
+	cpuAfter, pgAfter := serversCPU(c.pids), postgresCPU()
 	selfAfter, _ := cpuSeconds(os.Getpid())
 	res.clientCPU = selfAfter - selfBefore
+	res.postgresCPU = pgAfter - pgBefore
 	res.scenario, res.concurrency = c.scenario, c.concurrency
 	res.serverCPU = cpuAfter - cpuBefore
 	for _, p := range c.pids {
@@ -135,6 +136,7 @@ type result struct {
 	transport   int // requests that got no HTTP answer
 	serverCPU   float64
 	clientCPU   float64 // this process: the load generator's own share of the machine
+	postgresCPU float64 // every postgres process on this machine
 	serverRSS   int64
 	ceilingName string
 	ceilingRate float64
@@ -231,9 +233,9 @@ func (r *result) print(w *os.File, asJSON bool) {
 		floorRatio = r.rate() / r.floorRate
 	}
 	if asJSON {
-		fmt.Fprintf(w, `{"scenario":%q,"c":%d,"requests":%d,"rate":%.1f,"p50_ms":%.2f,"p90_ms":%.2f,"p99_ms":%.2f,"errors":%d,"statuses":%q,"server_cpu_s":%.2f,"client_cpu_s":%.2f,"server_rss_mb":%.1f,"ceiling":%q,"ceiling_rate":%.1f,"ratio":%.3f,"http_floor_rate":%.1f,"http_floor_ratio":%.3f}`+"\n",
+		fmt.Fprintf(w, `{"scenario":%q,"c":%d,"requests":%d,"rate":%.1f,"p50_ms":%.2f,"p90_ms":%.2f,"p99_ms":%.2f,"errors":%d,"statuses":%q,"server_cpu_s":%.2f,"client_cpu_s":%.2f,"postgres_cpu_s":%.2f,"server_rss_mb":%.1f,"ceiling":%q,"ceiling_rate":%.1f,"ratio":%.3f,"http_floor_rate":%.1f,"http_floor_ratio":%.3f}`+"\n",
 			r.scenario, r.concurrency, len(r.latencies), r.rate(), ms(r.percentile(50)), ms(r.percentile(90)), ms(r.percentile(99)),
-			r.errors(), strings.Join(statuses, " "), r.serverCPU, r.clientCPU, float64(r.serverRSS)/(1<<20), r.ceilingName, r.ceilingRate, ratio, r.floorRate, floorRatio)
+			r.errors(), strings.Join(statuses, " "), r.serverCPU, r.clientCPU, r.postgresCPU, float64(r.serverRSS)/(1<<20), r.ceilingName, r.ceilingRate, ratio, r.floorRate, floorRatio)
 		return
 	}
 	fmt.Fprintf(w, "scenario %s, %d workers, %.1fs\n", r.scenario, r.concurrency, r.elapsed.Seconds())
@@ -244,6 +246,9 @@ func (r *result) print(w *os.File, asJSON bool) {
 		fmt.Fprintf(w, "  server    %.2f CPU s (%.2f cores), RSS %.1f MB\n", r.serverCPU, r.serverCPU/r.elapsed.Seconds(), float64(r.serverRSS)/(1<<20))
 	}
 	fmt.Fprintf(w, "  loadgen   %.2f CPU s (%.2f cores)\n", r.clientCPU, r.clientCPU/r.elapsed.Seconds())
+	if r.postgresCPU > 0 {
+		fmt.Fprintf(w, "  postgres  %.2f CPU s (%.2f cores), %.0f µs per request\n", r.postgresCPU, r.postgresCPU/r.elapsed.Seconds(), 1e6*r.postgresCPU/float64(max(1, len(r.latencies))))
+	}
 	if r.ceilingRate > 0 {
 		fmt.Fprintf(w, "  ceiling   %s: %.1f/s; ratio %.0f%%\n", r.ceilingName, r.ceilingRate, 100*ratio)
 	}

@@ -44,3 +44,30 @@ func rssBytes(pid int) (int64, error) {
 	}
 	return 0, fmt.Errorf("no VmRSS in /proc/%d/status", pid)
 }
+
+// postgresCPU is the user+system CPU time of every process named postgres
+// on this machine (backends, WAL writer, checkpointer): PostgreSQL's share
+// of a run, when it runs here. Backends that exit during a run take their
+// time with them; the servers measured keep pooled connections.
+func postgresCPU() float64 {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0
+	}
+	var total float64
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+		if err != nil || strings.TrimSpace(string(comm)) != "postgres" {
+			continue
+		}
+		s, err := cpuSeconds(pid)
+		if err == nil {
+			total += s
+		}
+	}
+	return total
+}
