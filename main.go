@@ -18,6 +18,7 @@ import (
 	"github.com/hasura-auth-go/auth/cli"
 	"github.com/hasura-auth-go/auth/config"
 	"github.com/hasura-auth-go/auth/logging"
+	"github.com/hasura-auth-go/auth/memlimit"
 	"github.com/hasura-auth-go/auth/server"
 )
 
@@ -32,8 +33,9 @@ func main() {
 }
 
 // defaultGCPercent replaces Go's 100 when GOGC is not set. The server's live
-// heap is 5–7 MB under load, so collecting at 5× it instead of 2× costs
-// ~15–20 MB of RSS and spares 5–11% of throughput (BENCHMARKS.md, "Memory").
+// heap is 5–7 MB under load, so collecting at 5× it instead of 2× spares
+// 5–11% of throughput (BENCHMARKS.md, "Memory"); the memory limit set by
+// memlimit keeps what that would cost in RSS in check.
 const defaultGCPercent = 400
 
 func run() error {
@@ -69,6 +71,9 @@ func run() error {
 	// 50 → 35 MB (BENCHMARKS.md).
 	debug.FreeOSMemory()
 	defer srv.Close()
+	if memlimit.Start(ctx, memlimit.DefaultFloor) {
+		log.Debug("soft memory limit follows the live heap", "floor_bytes", memlimit.DefaultFloor)
+	}
 
 	ln, err := net.Listen("tcp", ":"+strconv.Itoa(cfg.Port))
 	if err != nil {
