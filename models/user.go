@@ -125,7 +125,7 @@ func SetUserRoles(tx *gorm.DB, u *User, roles []string) error {
 func insertRoles(tx *gorm.DB, u *User, roles []string) error {
 	u.Roles = make([]UserRole, 0, len(roles))
 	for _, r := range roles {
-		u.Roles = append(u.Roles, UserRole{ID: uuid.New(), UserID: u.ID, Role: r})
+		u.Roles = append(u.Roles, UserRole{ID: NewRowID(), UserID: u.ID, Role: r})
 	}
 	if len(u.Roles) == 0 {
 		return nil

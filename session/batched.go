@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 
@@ -162,7 +161,7 @@ func insertUsersBatch(ctx context.Context, db *sql.DB, in []*newUser) error {
 		sessionIDs[i], expiries[i], types[i], hashes[i] = rt.ID, rt.ExpiresAt, rt.Type, rt.RefreshTokenHash
 		audits[i] = nu.audit
 		for _, r := range nu.roles {
-			roleIDs, roleAts = append(roleIDs, uuid.New()), append(roleAts, u.CreatedAt)
+			roleIDs, roleAts = append(roleIDs, models.NewRowID()), append(roleAts, u.CreatedAt)
 			roleUsers, roleNames = append(roleUsers, u.ID), append(roleNames, r)
 		}
 	}

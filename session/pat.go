@@ -50,7 +50,7 @@ func (s *Service) CreatePAT(ctx context.Context, userID uuid.UUID, expiresAt tim
 		// A PAT outlives every session; anonymous accounts are throwaway.
 		return uuid.Nil, "", apierr.New(apierr.ForbiddenAnonymous)
 	}
-	id, pat := uuid.New(), uuid.NewString()
+	id, pat := models.NewRowID(), uuid.NewString()
 	err = db.Transaction(func(tx *gorm.DB) error {
 		if err := models.InsertPAT(tx, id, userID, HashToken(pat), now, expiresAt, metadata); err != nil {
 			return fmt.Errorf("insert personal access token: %w", err)
@@ -87,7 +87,7 @@ func (s *Service) SignInPAT(ctx context.Context, presented string) (*Issued, err
 			return err
 		}
 		refresh := uuid.NewString()
-		id := uuid.New()
+		id := models.NewRowID()
 		expires := now.Add(s.ttl)
 		if pat.ExpiresAt.Before(expires) {
 			expires = pat.ExpiresAt

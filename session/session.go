@@ -99,7 +99,7 @@ const (
 func (s *Service) Start(tx *gorm.DB, u *models.User, e Elevation) (*Issued, error) {
 	now := s.now()
 	refresh := uuid.NewString()
-	id := uuid.New()
+	id := models.NewRowID()
 	if err := models.InsertSession(tx, id, u.ID, nil, HashToken(refresh), now, now.Add(s.ttl)); err != nil {
 		return nil, fmt.Errorf("insert refresh token: %w", err)
 	}
@@ -122,7 +122,7 @@ func (s *Service) StartWithNewUser(ctx context.Context, u *models.User, roles []
 	}
 	u.CreatedAt = now
 	refresh := uuid.NewString()
-	rt := &models.RefreshToken{ID: uuid.New(), ExpiresAt: now.Add(s.ttl), Type: models.RefreshTokenRegular, RefreshTokenHash: HashToken(refresh)}
+	rt := &models.RefreshToken{ID: models.NewRowID(), ExpiresAt: now.Add(s.ttl), Type: models.RefreshTokenRegular, RefreshTokenHash: HashToken(refresh)}
 	ev := s.audit.Row(ctx, audit.Event{Type: audit.SignUp, UserID: u.ID, Detail: map[string]any{"method": method}})
 	if _, err := s.batched.newUsers.Do(ctx, &newUser{user: u, roles: roles, session: rt, audit: ev}); err != nil {
 		return nil, err

@@ -221,7 +221,7 @@ const unsetToken = "unset"
 // (provider_id, provider_user_id) keeps an account from ever having two
 // users: a concurrent link of the same account fails with errLinkTaken.
 func (s *Service) insertLink(tx *gorm.DB, userID uuid.UUID, provider string, id providers.Identity) error {
-	rowID := uuid.New()
+	rowID := models.NewRowID()
 	c, err := s.tokenColumns(rowID, id.Token)
 	if err != nil {
 		return err
