@@ -9,6 +9,9 @@
 #   instances  1, 2 and 4 instances (BENCH_INSTANCES) on one database through
 #              PgBouncer in transaction pooling (scripts/pgbouncer.ini), and one
 #              instance without it
+#   scale      the same scenarios on databases seeded (scripts/seed.sql) with
+#              10k and 1M users and sessions (BENCH_SCALE), left unanalysed:
+#              server and PostgreSQL CPU per request
 #
 # Every server gets a fresh database (dropped afterwards), an HS256
 # HASURA_GRAPHQL_JWT_SECRET and bcrypt cost 10. AUTH_LOG_LEVEL: BENCH_LOG_LEVEL,
@@ -22,7 +25,8 @@ PORT=${BENCH_PORT:-4777}
 PG=postgres://postgres@127.0.0.1:5432
 export HASURA_GRAPHQL_JWT_SECRET='{"type":"HS256","key":"bench-secret-bench-secret-bench-secret-0123"}'
 
-go build -o /tmp/hasura-auth-go-bench .
+# built as the Dockerfile builds it
+CGO_ENABLED=0 go build -trimpath -tags nomsgpack -ldflags "-s -w" -o /tmp/hasura-auth-go-bench .
 go build -o /tmp/loadgen-bench ./cmd/loadgen
 
 PIDS=()
@@ -187,9 +191,47 @@ print("| %s | %s | %s | %d | %.0f | %.2f | %.2f | %d | %.0f | %.0f |" % (sys.arg
   done
 }
 
+scale_mode() {
+  LOG_LEVEL=${BENCH_LOG_LEVEL:-error}
+  machine
+  local sizes=(${BENCH_SCALE:-10000 1000000}) pids=() i=0
+  for n in "${sizes[@]}"; do
+    newdb "authscale$i"
+    start_ours $((PORT + i)) "$PG/authscale$i?sslmode=disable" "/tmp/hasura-auth-go-scale$i.log"
+    pids+=("$STARTED")
+    local t0=$SECONDS
+    psql -q -h 127.0.0.1 -U postgres -d "authscale$i" -v n="$n" -f scripts/seed.sql
+    echo "seeded $n users and sessions in $((SECONDS - t0)) s: auth.users $(psql -h 127.0.0.1 -U postgres -d "authscale$i" -Atc "select pg_size_pretty(pg_total_relation_size('auth.users'))"), auth.refresh_tokens $(psql -h 127.0.0.1 -U postgres -d "authscale$i" -Atc "select pg_size_pretty(pg_total_relation_size('auth.refresh_tokens'))")"
+    i=$((i + 1))
+  done
+  psql -q -h 127.0.0.1 -U postgres -c CHECKPOINT
+  echo "tables never analysed; the sizes interleaved run by run; PostgreSQL CPU: every postgres process on the machine"
+  echo "| users and sessions | scenario | workers | req/s | p50 / p99 ms | errors | server CPU µs/req | PostgreSQL CPU µs/req | blocks read outside shared_buffers /req |"
+  echo "|---|---|---|---|---|---|---|---|---|"
+  for sc in ${BENCH_SCENARIOS:-refresh verify user anonymous signin}; do
+    for c in 8 32; do
+      for i in "${!sizes[@]}"; do
+        local blks="select blks_read from pg_stat_database where datname = 'authscale$i'" b0 b1
+        b0=$(psql -h 127.0.0.1 -U postgres -Atc "$blks")
+        run -url "http://127.0.0.1:$((PORT + i))/v1" -pid "${pids[$i]}" -scenario $sc -c $c > /tmp/bench-scale.json
+        sleep 1 # backends report their counters within a second
+        b1=$(psql -h 127.0.0.1 -U postgres -Atc "$blks")
+        python3 - "${sizes[$i]}" "$b0" "$b1" <<'PY'
+import json, sys
+r = json.load(open("/tmp/bench-scale.json")); n = max(1, r["requests"])
+print("| %s | %s | %d | %.0f | %.2f / %.2f | %d | %.0f | %.0f | %.2f |" % (sys.argv[1], r["scenario"], r["c"], r["rate"], r["p50_ms"], r["p99_ms"], r["errors"],
+      1e6*r["server_cpu_s"]/n, 1e6*r["postgres_cpu_s"]/n, (int(sys.argv[3]) - int(sys.argv[2]))/n))
+PY
+      done
+    done
+  done
+  echo "planner's row estimates afterwards (never analysed): $(psql -h 127.0.0.1 -U postgres -d "authscale$((${#sizes[@]} - 1))" -Atc "select string_agg(relname || ' ' || reltuples::bigint, ', ') from pg_class where oid in ('auth.users'::regclass, 'auth.refresh_tokens'::regclass)")"
+}
+
 case $MODE in
   ours) ours_mode ;;
+  scale) scale_mode ;;
   compare) compare_mode ;;
   instances) instances_mode ;;
-  *) echo "mode: ours, compare or instances" >&2; exit 2 ;;
+  *) echo "mode: ours, compare, instances or scale" >&2; exit 2 ;;
 esac
