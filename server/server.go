@@ -19,6 +19,7 @@ import (
 	"gorm.io/gorm/logger"
 
 	"github.com/hasura-auth-go/auth/account"
+	"github.com/hasura-auth-go/auth/analyze"
 	"github.com/hasura-auth-go/auth/audit"
 	"github.com/hasura-auth-go/auth/claims"
 	"github.com/hasura-auth-go/auth/config"
@@ -52,6 +53,7 @@ type Server struct {
 
 	stopMetadata func() // ends the background Hasura metadata apply
 	stopJanitor  func()
+	stopAnalyze  func()
 	stopEpochs   func() // the sessions epoch LISTEN connection
 	log          *slog.Logger
 }
@@ -67,6 +69,9 @@ type Options struct {
 	// CIMDRootCAs verifies client metadata documents' hosts (the OpenID
 	// Connect provider with CIMD); nil: the system's roots.
 	CIMDRootCAs *x509.CertPool
+	// SkipAnalyze: do not analyse the auth tables as they change even when
+	// autovacuum is off (tests of how never-analysed tables are planned).
+	SkipAnalyze bool
 }
 
 // OpenDB connects to PostgreSQL, retrying for cfg.DatabaseRetryFor. It says
@@ -258,6 +263,10 @@ func New(ctx context.Context, cfg *config.Config, db *gorm.DB, o Options) (*Serv
 	}
 	stopMetadata := startHasuraMetadata(ctx, cfg, o) // in the background: never delays serving
 	stopJanitor := jan.Start(ctx)                    // ends with ctx (SIGTERM in main) or Close
+	stopAnalyze := func() {}
+	if !o.SkipAnalyze {
+		stopAnalyze = analyze.Start(ctx, db, o.Log)
+	}
 	stopEpochs := func() {}
 	if listenURL := cfg.ListenDatabaseURL(); listenURL != "" {
 		stopEpochs = sessions.StartEpochListener(ctx, listenURL)
@@ -268,7 +277,7 @@ func New(ctx context.Context, cfg *config.Config, db *gorm.DB, o Options) (*Serv
 	}
 	started = true
 	return &Server{Config: cfg, DB: db, Tokens: tokens, Sessions: sessions, Accounts: accounts, Router: router,
-		Audit: recorder, Janitor: jan, Mailer: mailer, stopMetadata: stopMetadata, stopJanitor: stopJanitor, stopEpochs: stopEpochs,
+		Audit: recorder, Janitor: jan, Mailer: mailer, stopMetadata: stopMetadata, stopJanitor: stopJanitor, stopAnalyze: stopAnalyze, stopEpochs: stopEpochs,
 		Metrics: m, Limiter: limiter, log: o.Log}, nil
 }
 
@@ -300,6 +309,9 @@ func (s *Server) Close() error {
 	}
 	if s.stopJanitor != nil {
 		s.stopJanitor()
+	}
+	if s.stopAnalyze != nil {
+		s.stopAnalyze()
 	}
 	if s.stopEpochs != nil {
 		s.stopEpochs()
