@@ -130,8 +130,8 @@ http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_foreve
   wait_up "http://127.0.0.1:$REFPORT/healthz"
   machine
   echo "hasura-auth: $BENCH_REF; both servers log at info; tables analysed before every run"
-  echo "| scenario | workers | ours req/s | hasura-auth req/s | ratio | ours p50 / p99 ms | hasura-auth p50 / p99 ms | errors (ours, ref) | server CPU µs/req (ours, ref) |"
-  echo "|---|---|---|---|---|---|---|---|---|"
+  echo "| scenario | workers | ours req/s | hasura-auth req/s | ratio | ours p50 / p99 ms | hasura-auth p50 / p99 ms | errors (ours, ref) | server CPU µs/req (ours, ref) | PostgreSQL CPU µs/req (ours, ref) |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
   for sc in ${BENCH_SCENARIOS:-signin refresh verify user anonymous signup}; do
     for c in 8 32; do
       psql -q -h 127.0.0.1 -U postgres -d authbench -c ANALYZE; psql -q -h 127.0.0.1 -U postgres -d authref -c ANALYZE
@@ -140,8 +140,8 @@ http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_foreve
       python3 - "$a" "$b" <<'PY'
 import json, sys
 a, b = json.loads(sys.argv[1]), json.loads(sys.argv[2])
-us = lambda r: 1e6 * r["server_cpu_s"] / max(1, r["requests"])
-print(f'| {a["scenario"]} | {a["c"]} | {a["rate"]:.0f} | {b["rate"]:.0f} | {a["rate"]/max(b["rate"],1e-9):.2f}× | {a["p50_ms"]:.1f} / {a["p99_ms"]:.1f} | {b["p50_ms"]:.1f} / {b["p99_ms"]:.1f} | {a["errors"]}, {b["errors"]} | {us(a):.0f}, {us(b):.0f} |')
+us = lambda r, k="server_cpu_s": 1e6 * r[k] / max(1, r["requests"])
+print(f'| {a["scenario"]} | {a["c"]} | {a["rate"]:.0f} | {b["rate"]:.0f} | {a["rate"]/max(b["rate"],1e-9):.2f}× | {a["p50_ms"]:.1f} / {a["p99_ms"]:.1f} | {b["p50_ms"]:.1f} / {b["p99_ms"]:.1f} | {a["errors"]}, {b["errors"]} | {us(a):.0f}, {us(b):.0f} | {us(a, "postgres_cpu_s"):.0f}, {us(b, "postgres_cpu_s"):.0f} |')
 PY
     done
   done
@@ -206,21 +206,22 @@ scale_mode() {
   done
   psql -q -h 127.0.0.1 -U postgres -c CHECKPOINT
   echo "tables never analysed; the sizes interleaved run by run; PostgreSQL CPU: every postgres process on the machine"
-  echo "| users and sessions | scenario | workers | req/s | p50 / p99 ms | errors | server CPU µs/req | PostgreSQL CPU µs/req | blocks read outside shared_buffers /req |"
-  echo "|---|---|---|---|---|---|---|---|---|"
+  echo "| users and sessions | scenario | workers | req/s | p50 / p99 ms | errors | server CPU µs/req | PostgreSQL CPU µs/req | blocks read outside shared_buffers /req | WAL bytes/req |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
   for sc in ${BENCH_SCENARIOS:-refresh verify user anonymous signin}; do
     for c in 8 32; do
       for i in "${!sizes[@]}"; do
-        local blks="select blks_read from pg_stat_database where datname = 'authscale$i'" b0 b1
+        local blks="select blks_read || ' ' || pg_current_wal_lsn() - '0/0' from pg_stat_database where datname = 'authscale$i'" b0 b1
         b0=$(psql -h 127.0.0.1 -U postgres -Atc "$blks")
         run -url "http://127.0.0.1:$((PORT + i))/v1" -pid "${pids[$i]}" -scenario $sc -c $c > /tmp/bench-scale.json
         sleep 1 # backends report their counters within a second
         b1=$(psql -h 127.0.0.1 -U postgres -Atc "$blks")
-        python3 - "${sizes[$i]}" "$b0" "$b1" <<'PY'
+        python3 - "${sizes[$i]}" $b0 $b1 <<'PY'
 import json, sys
 r = json.load(open("/tmp/bench-scale.json")); n = max(1, r["requests"])
-print("| %s | %s | %d | %.0f | %.2f / %.2f | %d | %.0f | %.0f | %.2f |" % (sys.argv[1], r["scenario"], r["c"], r["rate"], r["p50_ms"], r["p99_ms"], r["errors"],
-      1e6*r["server_cpu_s"]/n, 1e6*r["postgres_cpu_s"]/n, (int(sys.argv[3]) - int(sys.argv[2]))/n))
+blks0, wal0, blks1, wal1 = (float(x) for x in sys.argv[2:6])
+print("| %s | %s | %d | %.0f | %.2f / %.2f | %d | %.0f | %.0f | %.2f | %.0f |" % (sys.argv[1], r["scenario"], r["c"], r["rate"], r["p50_ms"], r["p99_ms"], r["errors"],
+      1e6*r["server_cpu_s"]/n, 1e6*r["postgres_cpu_s"]/n, (blks1 - blks0)/n, (wal1 - wal0)/n))
 PY
       done
     done
