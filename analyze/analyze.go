@@ -31,9 +31,13 @@ const lockKey = 0x616e616c797a65 // "analyze"
 
 // staleSQL lists the auth tables changed by more than autovacuum's default
 // threshold since their last ANALYZE (autovacuum_analyze_threshold 50,
-// autovacuum_analyze_scale_factor 0.1), as quoted names.
+// autovacuum_analyze_scale_factor 0.1), as quoted names. Only tables this
+// role may analyse (it owns them or the database, or is a superuser): on
+// others ANALYZE only warns, and would do so every run.
 const staleSQL = `SELECT s.relid::regclass::text FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
 WHERE s.schemaname = 'auth' AND s.n_mod_since_analyze > 50 + 0.1 * GREATEST(c.reltuples, 0)
+  AND (pg_has_role(c.relowner, 'USAGE')
+    OR pg_has_role((SELECT datdba FROM pg_database WHERE datname = current_database()), 'USAGE'))
 ORDER BY 1`
 
 // RunOnce analyses the auth tables that changed enough since their last
