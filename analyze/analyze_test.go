@@ -2,6 +2,9 @@ package analyze
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/url"
 	"slices"
 	"testing"
 	"time"
@@ -34,7 +37,7 @@ func TestRunOnceAnalysesChangedTables(t *testing.T) {
 	}
 	// Backends report their change counters within a second or so.
 	var got []string
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(20 * time.Second) // idle backends report within 10 s
 	for !slices.Contains(got, "auth.users") && time.Now().Before(deadline) {
 		time.Sleep(200 * time.Millisecond)
 		if got, err = RunOnce(ctx, db); err != nil {
@@ -53,5 +56,59 @@ func TestRunOnceAnalysesChangedTables(t *testing.T) {
 	}
 	if got, err = RunOnce(ctx, db); err != nil || len(got) != 0 {
 		t.Fatalf("second run analysed %v (%v), want nothing", got, err)
+	}
+}
+
+// A role that owns neither the database nor a table does not try to
+// analyse it: PostgreSQL would only warn, on every run.
+func TestRunOnceSkipsTablesItMayNotAnalyse(t *testing.T) {
+	ctx := context.Background()
+	admin := testsupport.OpenGorm(t, testsupport.AdminURL())
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	role := "authtest_analyze_" + hex.EncodeToString(b[:])
+	if err := admin.Exec(`CREATE ROLE ` + role + ` LOGIN PASSWORD 'analyze-test'`).Error; err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = admin.Exec(`DROP ROLE IF EXISTS ` + role).Error }) // after the database is gone
+	dbURL, drop, err := testsupport.CreateDB(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(drop)
+	owner := testsupport.OpenGorm(t, dbURL)
+	for _, q := range []string{
+		`CREATE SCHEMA auth`,
+		`GRANT USAGE ON SCHEMA auth TO ` + role,
+		`CREATE TABLE auth.mine (id int PRIMARY KEY)`,
+		`ALTER TABLE auth.mine OWNER TO ` + role,
+		`CREATE TABLE auth.theirs (id int PRIMARY KEY)`,
+		`INSERT INTO auth.mine SELECT generate_series(1, 5000)`,
+		`INSERT INTO auth.theirs SELECT generate_series(1, 5000)`,
+	} {
+		if err := owner.Exec(q).Error; err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	// A backend reports its change counters when it exits, or after 10 s idle.
+	if sqlDB, err := owner.DB(); err == nil {
+		_ = sqlDB.Close()
+	}
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = url.UserPassword(role, "analyze-test")
+	db := testsupport.OpenGorm(t, u.String())
+	var got []string
+	deadline := time.Now().Add(20 * time.Second) // idle backends report within 10 s
+	for len(got) == 0 && time.Now().Before(deadline) {
+		time.Sleep(200 * time.Millisecond)
+		if got, err = RunOnce(ctx, db); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !slices.Equal(got, []string{"auth.mine"}) {
+		t.Fatalf("analysed %v, want [auth.mine]", got)
 	}
 }
