@@ -37,9 +37,9 @@ func (h *Handlers) writeSession(c *gin.Context, issued *session.Issued, to *redi
 	}
 	switch form {
 	case SessionInBody:
-		c.JSON(http.StatusOK, SessionPayload{Session: sessionJSON(issued)})
+		h.writeJSON(c, http.StatusOK, SessionPayload{Session: sessionJSON(issued)})
 	case SessionAsBody:
-		c.JSON(http.StatusOK, sessionJSON(issued))
+		h.writeJSON(c, http.StatusOK, sessionJSON(issued))
 	case SessionInRedirect:
 		q := url.Values{"refreshToken": {issued.RefreshToken}}
 		for k, v := range to.query {

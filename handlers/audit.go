@@ -9,17 +9,6 @@ import (
 	"github.com/hasura-auth-go/auth/session"
 )
 
-// auditContext hands the caller's details to the services that record
-// audit events, through the request context (package audit).
-func (h *Handlers) auditContext(c *gin.Context) {
-	ctx := audit.WithRequest(c.Request.Context(), audit.Request{
-		// ClientIP honours AUTH_TRUSTED_PROXIES (set on the router), as rate limits do.
-		IP: c.ClientIP(), UserAgent: c.Request.UserAgent(), RequestID: requestID(c),
-	})
-	c.Request = c.Request.WithContext(ctx)
-	c.Next()
-}
-
 // auditSignIn queues a refused sign-in (or sign-up): no round trip on the
 // request. A success is recorded by the service, in the transaction that
 // creates the user or the session, so that a crash cannot lose it. Only

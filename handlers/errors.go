@@ -8,6 +8,7 @@ import (
 
 	"github.com/hasura-auth-go/auth/apierr"
 	"github.com/hasura-auth-go/auth/hasura"
+	"github.com/hasura-auth-go/auth/logging"
 )
 
 // errorBody is the contract's ErrorResponse.
@@ -54,4 +55,4 @@ func (h *Handlers) handle(fn func(c *gin.Context) error) gin.HandlerFunc {
 	}
 }
 
-func requestID(c *gin.Context) string { return c.GetString(requestIDKey) }
+func requestID(c *gin.Context) string { return logging.RequestID(c.Request.Context()) }

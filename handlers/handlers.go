@@ -76,8 +76,6 @@ type Options struct {
 	OIDC     *oidcprovider.Service // nil: the OpenID Connect provider is off
 }
 
-const requestIDKey = "request_id"
-
 // NewRouter mounts every route of the route table (routes.go) with the
 // middleware its traits ask for (mount.go), and derives the OpenAPI
 // document it serves from the same table (openapi.go).
@@ -107,7 +105,7 @@ func NewRouter(o Options) (*gin.Engine, error) {
 		o.Log.Error("AUTH_TRUSTED_PROXIES not applied: trusting no proxy", "error", err.Error())
 		_ = r.SetTrustedProxies(nil)
 	}
-	r.Use(h.requestLog, h.observe, h.recover, h.cors, h.auditContext, h.bodyCap)
+	r.Use(h.requestLog, h.observe, h.recover, h.cors, h.bodyCap)
 	unmatched := func(code string) gin.HandlerFunc {
 		return func(c *gin.Context) {
 			if h.limitUnmatched(c) {
@@ -135,8 +133,14 @@ func (h *Handlers) requestLog(c *gin.Context) {
 		_, _ = rand.Read(b[:])
 		id = hex.EncodeToString(b[:])
 	}
-	c.Set(requestIDKey, id)
-	c.Request = c.Request.WithContext(logging.WithRequestID(c.Request.Context(), id))
+	// ClientIP honours AUTH_TRUSTED_PROXIES (set on the router), as rate limits do.
+	ip := c.ClientIP()
+	// The request id (for log lines) and the caller's details (for the
+	// services that record audit events, package audit) travel in the
+	// request context, set once: each WithContext copies the request.
+	ctx := logging.WithRequestID(c.Request.Context(), id)
+	ctx = audit.WithRequest(ctx, audit.Request{IP: ip, UserAgent: c.Request.UserAgent(), RequestID: id})
+	c.Request = c.Request.WithContext(ctx)
 	c.Header("X-Request-Id", id)
 	// A proxy may add its hop as a second header line; gin reads only the
 	// first, which the client wrote. Join them so the last hop is last.
@@ -154,7 +158,7 @@ func (h *Handlers) requestLog(c *gin.Context) {
 		slog.String("path", clip(c.Request.URL.Path, maxLoggedPath)),
 		slog.Int("status", c.Writer.Status()),
 		slog.Duration("duration", time.Since(start)),
-		slog.String("client_ip", c.ClientIP()))
+		slog.String("client_ip", ip))
 }
 
 // methodLabel is the request's method for metrics and logs: one of the

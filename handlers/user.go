@@ -15,7 +15,7 @@ func (h *Handlers) getUser(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	c.JSON(http.StatusOK, userJSON(u))
+	h.writeJSON(c, http.StatusOK, userJSON(u))
 	return nil
 }
 

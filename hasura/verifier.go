@@ -14,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"hash"
-	"io"
 	"math"
 	"math/big"
 	"net/http"
@@ -23,6 +22,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/golang-jwt/jwt/v5"
 )
@@ -337,11 +337,22 @@ func contains(list []string, s string) bool {
 // verifyToken runs jose's checks in jose's order: compact decoding, claims-set
 // decoding, signature, then exp, iat, nbf, iss, aud.
 func (v *Verifier) verifyToken(token string) (map[string]any, *Error) {
-	parts := strings.Split(token, ".")
-	if len(parts) != 3 {
-		return nil, jwtErr(fmt.Sprintf("JWSError (CompactDecodeError Invalid number of parts: Expected 3 parts; got %d)", len(parts)))
+	if n := strings.Count(token, ".") + 1; n != 3 {
+		return nil, jwtErr(fmt.Sprintf("JWSError (CompactDecodeError Invalid number of parts: Expected 3 parts; got %d)", n))
 	}
-	rawPayload, payloadErr := base64.RawURLEncoding.DecodeString(parts[1])
+	head, rest, _ := strings.Cut(token, ".")
+	body, sigPart, _ := strings.Cut(rest, ".")
+	// The three parts are decoded into one buffer, payload first as jose
+	// reads it. The header and payload are read as strings over that buffer
+	// (never written again), so the claims' keys and values need no copies.
+	enc := base64.RawURLEncoding
+	nBody, nHead := enc.DecodedLen(len(body)), enc.DecodedLen(len(head))
+	buf := make([]byte, nBody+nHead+enc.DecodedLen(len(sigPart)))
+	var rawPayload, rawHeader string
+	n, payloadErr := enc.Decode(buf[:nBody], readOnlyBytes(body))
+	if payloadErr == nil {
+		rawPayload = unsafe.String(unsafe.SliceData(buf), n)
+	}
 	var claims map[string]any
 	claimsErr := payloadErr
 	payloadDup := false
@@ -354,12 +365,17 @@ func (v *Verifier) verifyToken(token string) (map[string]any, *Error) {
 			return nil, jwtErr("JWTNotInIssuer")
 		}
 	}
-	rawHeader, headerErr := base64.RawURLEncoding.DecodeString(parts[0])
+	n, headerErr := enc.Decode(buf[nBody:nBody+nHead], readOnlyBytes(head))
+	if headerErr == nil {
+		rawHeader = unsafe.String(unsafe.SliceData(buf[nBody:]), n)
+	}
 	alg, headerDup, err := decodeHeader(rawHeader, headerErr, v.strict)
 	if err != nil {
 		return nil, jwtErr(fmt.Sprintf("JWSError (JSONDecodeError %q)", err.Error()))
 	}
-	sig, err := base64.RawURLEncoding.DecodeString(parts[2])
+	sig := buf[nBody+nHead:]
+	n, err = enc.Decode(sig, readOnlyBytes(sigPart))
+	sig = sig[:n]
 	if err != nil {
 		return nil, jwtErr(`JWSError (JSONDecodeError "invalid base64url signature")`)
 	}
@@ -380,7 +396,7 @@ func (v *Verifier) verifyToken(token string) (map[string]any, *Error) {
 	}
 	// The payload is decoded once, above; the signature is checked directly
 	// against every key that fits the algorithm (Hasura ignores kid).
-	if !v.signatureValid(alg, token[:len(parts[0])+1+len(parts[1])], sig) {
+	if !v.signatureValid(alg, token[:len(head)+1+len(body)], sig) {
 		return nil, jwtErr("JWSError JWSInvalidSignature")
 	}
 	if jerr := v.checkClaims(claims); jerr != nil {
@@ -388,6 +404,11 @@ func (v *Verifier) verifyToken(token string) (map[string]any, *Error) {
 	}
 	return claims, nil
 }
+
+// readOnlyBytes is s's bytes without a copy, for functions that only read
+// their argument (base64 decoding, hashing): a token is a few hundred bytes
+// that each Bearer request would otherwise copy three times.
+func readOnlyBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
 // signatureValid reports whether any configured key that jose would accept
 // for alg verifies the signature.
@@ -442,7 +463,9 @@ func (k *hmacKey) verify(alg, signingInput string, sig []byte) bool {
 	h := p.Get().(hash.Hash)
 	defer p.Put(h)
 	h.Reset()
-	_, _ = io.WriteString(h, signingInput)
+	// Write only reads its argument (io.Writer's contract): the token's
+	// bytes are hashed in place instead of copied.
+	_, _ = h.Write(readOnlyBytes(signingInput))
 	var sum [sha512.Size]byte
 	return hmac.Equal(h.Sum(sum[:0]), sig) // constant time
 }
@@ -480,7 +503,7 @@ func keyFitsAlg(key any, alg string) bool {
 // decodeHeader returns the header's alg. With strict, dup reports a header
 // that repeats a key (at any depth); it is decoded all the same, so that
 // the caller can report errors in jose's order.
-func decodeHeader(raw []byte, err error, strict bool) (alg string, dup bool, _ error) {
+func decodeHeader(raw string, err error, strict bool) (alg string, dup bool, _ error) {
 	if err != nil {
 		return "", false, errors.New("invalid base64url header")
 	}
@@ -501,8 +524,8 @@ func decodeHeader(raw []byte, err error, strict bool) (alg string, dup bool, _ e
 // decodeJSONObject decodes exactly one JSON value that must be an object or
 // null (nil map, no error), numbers as json.Number. With strict, dup reports
 // a key repeated at any depth (the last value is kept, as without strict).
-func decodeJSONObject(data []byte, strict bool) (m map[string]any, dup bool, err error) {
-	v, dup, err := parseJSON(data)
+func decodeJSONObject(data string, strict bool) (m map[string]any, dup bool, err error) {
+	v, dup, err := parseJSONString(data)
 	dup = dup && strict
 	if err != nil {
 		return nil, false, err
@@ -518,7 +541,7 @@ func decodeJSONObject(data []byte, strict bool) (m map[string]any, dup bool, err
 
 // decodeClaimsSet decodes the payload and type-checks the registered claims
 // as jose does; dup as in decodeJSONObject.
-func decodeClaimsSet(raw []byte, strict bool) (claims map[string]any, dup bool, _ error) {
+func decodeClaimsSet(raw string, strict bool) (claims map[string]any, dup bool, _ error) {
 	claims, dup, err := decodeJSONObject(raw, strict)
 	if err != nil {
 		return nil, false, errors.New("Error in $: payload is not valid JSON")
@@ -726,7 +749,7 @@ func (v *Verifier) hasuraClaims(payload map[string]any) (map[string]any, *Error)
 			return nil, claimsErr("expecting a string when claims_format is stringified_json")
 		}
 		var err error
-		if obj, _, err = decodeJSONObject([]byte(s), false); err != nil || obj == nil {
+		if obj, _, err = decodeJSONObject(s, false); err != nil || obj == nil {
 			return nil, claimsErr("expecting stringified json at: '" + location + "', but found: " + s)
 		}
 	} else if obj, ok = found.(map[string]any); !ok {
@@ -738,7 +761,14 @@ func (v *Verifier) hasuraClaims(payload map[string]any) (map[string]any, *Error)
 // sessionClaims keeps the x-hasura-* claims of obj under lower-cased keys.
 // Keys are case-insensitive: when two spell the same name, they are taken
 // again in sorted order, so the same one wins every time.
+//
+// obj was decoded for this verification alone: when every key already is a
+// lower-case x-hasura-* name (as in every token this server issues), it is
+// the answer itself.
 func sessionClaims(obj map[string]any) map[string]any {
+	if allSessionKeys(obj) {
+		return obj
+	}
 	hc := make(map[string]any, len(obj))
 	for k, val := range obj {
 		lk := strings.ToLower(k) // no allocation when already lower case
@@ -757,6 +787,15 @@ func sessionClaims(obj map[string]any) map[string]any {
 		hc[lk] = val
 	}
 	return hc
+}
+
+func allSessionKeys(obj map[string]any) bool {
+	for k := range obj {
+		if !strings.HasPrefix(k, sessionPrefix) || strings.ToLower(k) != k {
+			return false
+		}
+	}
+	return true
 }
 
 func (v *Verifier) mappedClaims(payload map[string]any) (map[string]any, *Error) {
