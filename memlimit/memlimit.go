@@ -23,8 +23,9 @@ import (
 )
 
 // DefaultFloor is the limit while the live heap is small: measured to
-// cost no throughput at 32 workers (BENCHMARKS.md, "Memory").
-const DefaultFloor = 24 << 20
+// cost no throughput at 32 workers once requests allocated less
+// (BENCHMARKS.md, "Round 4"): 21 MiB, 24 before.
+const DefaultFloor = 21 << 20
 
 // interval is how often the limit follows the live heap: a burst that
 // doubles the live heap within it runs the collector at most at the
