@@ -15,6 +15,8 @@ import (
 type recorder struct {
 	mu      sync.Mutex
 	batches [][]int
+	active  int           // statements running now
+	peak    int           // the most ever running at once
 	hold    chan struct{} // when non-nil, each statement waits for a value
 	started chan struct{} // when non-nil, told when a statement starts
 }
@@ -22,7 +24,14 @@ type recorder struct {
 func (r *recorder) exec(_ context.Context, ins []int) ([]int, error) {
 	r.mu.Lock()
 	r.batches = append(r.batches, append([]int(nil), ins...))
+	r.active++
+	r.peak = max(r.peak, r.active)
 	r.mu.Unlock()
+	defer func() {
+		r.mu.Lock()
+		r.active--
+		r.mu.Unlock()
+	}()
 	if r.started != nil {
 		r.started <- struct{}{}
 	}
@@ -37,6 +46,12 @@ func (r *recorder) exec(_ context.Context, ins []int) ([]int, error) {
 		outs[i] = 2 * in
 	}
 	return outs, nil
+}
+
+func (r *recorder) maxActive() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.peak
 }
 
 func (r *recorder) sizes() []int {
@@ -90,6 +105,75 @@ func TestQueuedCallsRunTogether(t *testing.T) {
 	wg.Wait()
 	require.Equal(t, []int{1, 4, 2}, rec.sizes(), "then at most max at a time")
 	require.Equal(t, []int{0, 2, 4, 6, 8, 10, 12}, results)
+}
+
+// While one batch is in flight, the other runner gathers what arrives and
+// sends it once the first is answered; half a batch waiting goes at once.
+func TestRunnersTakeTurns(t *testing.T) {
+	rec := &recorder{hold: make(chan struct{}), started: make(chan struct{}, 10)}
+	r := New(2, 8, time.Second, rec.exec)
+	defer r.Close()
+
+	var wg sync.WaitGroup
+	do := func(i int) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out, err := r.Do(context.Background(), i)
+			require.NoError(t, err)
+			require.Equal(t, 2*i, out)
+		}()
+	}
+	do(0)
+	<-rec.started
+	for i := 1; i <= 3; i++ {
+		do(i)
+	}
+	require.Eventually(t, func() bool { return len(r.queue) == 0 }, time.Second, time.Millisecond)
+	select {
+	case <-rec.started:
+		t.Fatal("a second batch (under half of 8) started while the first was in flight")
+	default:
+	}
+	// Release the first and whatever follows it.
+	released := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-rec.started:
+				rec.hold <- struct{}{}
+			case <-released:
+				return
+			}
+		}
+	}()
+	rec.hold <- struct{}{}
+	wg.Wait()
+	close(released)
+	sizes := rec.sizes()
+	require.Equal(t, 1, sizes[0])
+	require.Equal(t, 4, sum(sizes))
+	require.Equal(t, 1, rec.maxActive(), "one batch in flight at a time")
+
+	n := len(sizes)
+	do(10)
+	<-rec.started
+	for i := 11; i <= 14; i++ {
+		do(i)
+	}
+	<-rec.started // four of eight: runs beside the one held
+	require.Equal(t, 2, rec.maxActive())
+	rec.hold <- struct{}{}
+	rec.hold <- struct{}{}
+	wg.Wait()
+	require.Equal(t, []int{1, 4}, rec.sizes()[n:])
+}
+
+func sum(xs []int) (n int) {
+	for _, x := range xs {
+		n += x
+	}
+	return n
 }
 
 // A batch the statement refuses is run again input by input: only the
