@@ -26,9 +26,9 @@ import (
 // If any part fails, nothing is committed and the runner runs each caller's
 // part again alone.
 
-// batchRunners is how many batches of each kind may be in flight at
-// once. Fewer means larger batches; two keep PostgreSQL busy while the
-// previous batch's answers are handed out.
+// batchRunners is how many batches of each kind may be under way at once:
+// one in PostgreSQL while the next gathers (they take turns, package
+// batch), more in flight only when half a batch is waiting.
 func batchRunners() int { return max(2, runtime.GOMAXPROCS(0)) }
 
 const (
