@@ -170,8 +170,11 @@ FROM auth.refresh_token_history WHERE token_hash = $1`, hash).
 // as a JSON array and the PAT the session was started with (or NULL); no row when the token is not current. The row lock it
 // takes serialises concurrent refreshes of one session. Arguments: Rotation.Args.
 var RotateCurrentSQL = `WITH cur AS (
-  SELECT id, user_id, generation, expires_at, pat_id FROM auth.refresh_tokens
-  WHERE refresh_token_hash = $1 AND type = 'regular' AND expires_at > $2
+  -- by the hash alone: with expires_at here too, PostgreSQL may read the
+  -- expires_at index instead, every unexpired session (seen on a bloated
+  -- table); the expiry and type are checked by upd, before anything changes
+  SELECT id, user_id, generation, expires_at, pat_id, type FROM auth.refresh_tokens
+  WHERE refresh_token_hash = $1
   FOR UPDATE
 ), usr AS (
   SELECT u.* FROM auth.users u JOIN cur ON u.id = cur.user_id WHERE NOT u.disabled
@@ -179,7 +182,7 @@ var RotateCurrentSQL = `WITH cur AS (
   UPDATE auth.refresh_tokens rt SET refresh_token_hash = $3, generation = cur.generation + 1,
     -- a session started with a PAT never outlives the PAT
     expires_at = LEAST($4, COALESCE((SELECT p.expires_at FROM auth.refresh_tokens p WHERE p.id = cur.pat_id), $4))
-  FROM cur WHERE rt.id = cur.id AND EXISTS (SELECT 1 FROM usr)
+  FROM cur WHERE rt.id = cur.id AND cur.type = 'regular' AND cur.expires_at > $2 AND EXISTS (SELECT 1 FROM usr)
   RETURNING rt.id
 ), prune AS (
   -- one extra statement part per keep rotations keeps the history bounded
@@ -193,6 +196,16 @@ SELECT ` + UserColumns("usr.") + `, upd.id,
   COALESCE((SELECT json_agg(r.role) FROM auth.user_roles r WHERE r.user_id = usr.id), '[]'),
   (SELECT pat_id FROM cur)
 FROM usr JOIN upd ON true`
+
+// IndexScansOnlySQL, run first in a transaction, keeps PostgreSQL to plain
+// index scans for the rest of it (set_config with is_local: it ends with
+// the transaction, also through a transaction pooler). RotateCurrentSQL
+// reads rows by unique keys, where a whole-table or bitmap scan is never the
+// better plan, yet PostgreSQL picks one: every refresh rewrites its session
+// row with a new hash, so until VACUUM runs the table's indexes fill with
+// dead entries and look dearer than reading a small table whole; the plan
+// is then cached while the table grows.
+const IndexScansOnlySQL = `SELECT set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true)`
 
 // Rotation is one RotateCurrentSQL: the presented token's hash, the time
 // it was read at, and what replaces it.

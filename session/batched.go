@@ -98,11 +98,15 @@ func rotateBatch(ctx context.Context, db *sql.DB, in []models.Rotation) ([]*mode
 	}
 	sort.Slice(order, func(a, b int) bool { return in[order[a]].OldHash < in[order[b]].OldHash })
 	b := &pgx.Batch{}
+	b.Queue(models.IndexScansOnlySQL)
 	for _, i := range order {
 		b.Queue(models.RotateCurrentSQL, in[i].Args()...)
 	}
 	out := make([]*models.Rotated, len(in))
 	err := pipeline(ctx, db, b, func(br pgx.BatchResults) error {
+		if _, err := br.Exec(); err != nil {
+			return err
+		}
 		for _, i := range order {
 			got, err := models.ScanRotated(br.QueryRow())
 			if err != nil {
