@@ -173,9 +173,15 @@ func insertUsersBatch(ctx context.Context, db *sql.DB, in []*newUser) error {
 	if err != nil {
 		return err
 	}
-	err = withConn(ctx, db, func(c *pgx.Conn) error {
-		_, err := c.Exec(ctx, insertUsersSQL, ids, ats, names, locales, defs, anonymous, metadata,
-			roleIDs, roleAts, roleUsers, roleNames, sessionIDs, expiries, types, hashes, auditJSON)
+	b := &pgx.Batch{}
+	b.Queue(models.IndexScansOnlySQL) // for the foreign-key checks of the rows
+	b.Queue(insertUsersSQL, ids, ats, names, locales, defs, anonymous, metadata,
+		roleIDs, roleAts, roleUsers, roleNames, sessionIDs, expiries, types, hashes, auditJSON)
+	err = pipeline(ctx, db, b, func(br pgx.BatchResults) error {
+		if _, err := br.Exec(); err != nil {
+			return err
+		}
+		_, err := br.Exec()
 		return err
 	})
 	if err != nil {
