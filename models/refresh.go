@@ -205,7 +205,7 @@ FROM usr JOIN upd ON true`
 // yet PostgreSQL picks one from the statistics of a small table, or of one
 // whose indexes look dear (every refresh rewrites its session row with a
 // new hash; until VACUUM runs, the indexes fill with dead entries), and then
-// keeps the plan, a foreign-key check's for the life of the connection,
+// keeps the plan (a foreign-key check's until the table's next ANALYZE)
 // while the table grows. Measured with autovacuum off (BENCHMARKS.md, round
 // 5): anonymous sign-ins read auth.users whole 14 585 times in 10 s.
 const IndexScansOnlySQL = `SELECT set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true)`
