@@ -10,11 +10,11 @@
 // together next.
 //
 // Runners take turns: while one batch is in PostgreSQL, the next runner
-// gathers what arrives and sends it the moment the first one is answered,
-// unless it has gathered half a batch's worth (then both run). Batches run
-// freely side by side were small and each paid its own commit: on two cores,
-// taking turns cut PostgreSQL's CPU per refresh and per anonymous sign-in by
-// a quarter to a third and raised their throughput at 32 clients by 12-13%
+// (one at a time) gathers what arrives and sends it the moment the first
+// is answered, unless it has gathered half a batch's worth (then both run).
+// Batches run freely side by side were small and each paid its own commit:
+// on two cores, taking turns cut PostgreSQL's CPU per refresh and per
+// anonymous sign-in by a fifth to a third, at equal or higher throughput
 // (BENCHMARKS.md, round 5). Half a batch waiting means PostgreSQL is the
 // bottleneck, and a second backend can help.
 package batch
@@ -43,6 +43,7 @@ type Runner[In, Out any] struct {
 	wg      sync.WaitGroup
 	once    sync.Once
 
+	gather   chan struct{} // one slot: the runner holding it is the one taking calls
 	mu       sync.Mutex
 	inFlight int           // batches being executed
 	idle     chan struct{} // closed when inFlight falls to zero
@@ -67,7 +68,8 @@ var ErrClosed = errors.New("batch: runner closed")
 // caller's: one caller going away must not fail the others in its batch.
 func New[In, Out any](runners, max int, timeout time.Duration, exec Exec[In, Out]) *Runner[In, Out] {
 	r := &Runner[In, Out]{exec: exec, max: max, timeout: timeout,
-		queue: make(chan *call[In, Out], 4*max), stop: make(chan struct{}), stopped: make(chan struct{})}
+		queue: make(chan *call[In, Out], 4*max), stop: make(chan struct{}), stopped: make(chan struct{}),
+		gather: make(chan struct{}, 1)}
 	for range runners {
 		r.wg.Add(1)
 		go r.run()
@@ -127,10 +129,18 @@ func (r *Runner[In, Out]) run() {
 	calls := make([]*call[In, Out], 0, r.max)
 	ins := make([]In, 0, r.max)
 	for {
+		// One runner at a time takes calls, so that they gather into one
+		// batch rather than a few each in every waiting runner.
+		select {
+		case r.gather <- struct{}{}:
+		case <-r.stop:
+			return
+		}
 		var first *call[In, Out]
 		select {
 		case first = <-r.queue:
 		case <-r.stop:
+			<-r.gather
 			return
 		}
 		calls = append(calls[:0], first)
@@ -148,6 +158,7 @@ func (r *Runner[In, Out]) run() {
 			}
 		}
 		calls = r.awaitTurn(calls)
+		<-r.gather
 		// Callers that gave up while queued are not run.
 		live := calls[:0]
 		for _, c := range calls {

@@ -176,6 +176,48 @@ func sum(xs []int) (n int) {
 	return n
 }
 
+// With many runners, the calls that arrive while a batch is in flight still
+// go together: one runner gathers at a time.
+func TestWaitingCallsGatherInOneRunner(t *testing.T) {
+	rec := &recorder{hold: make(chan struct{}), started: make(chan struct{}, 10)}
+	r := New(4, 8, time.Second, rec.exec)
+	defer r.Close()
+
+	enqueue := func(i int) chan result[int] {
+		c := &call[int, int]{ctx: context.Background(), in: i, done: make(chan result[int], 1)}
+		r.queue <- c
+		return c.done
+	}
+	first := enqueue(0)
+	<-rec.started
+	var later []chan result[int]
+	for i := 1; i <= 3; i++ {
+		later = append(later, enqueue(i))
+	}
+	// Only the gathering runner takes from the queue: once it is empty, all
+	// three are in its batch.
+	require.Eventually(t, func() bool { return len(r.queue) == 0 }, time.Second, time.Millisecond)
+	released := make(chan struct{})
+	defer close(released)
+	go func() { // release the first and whatever follows it
+		for {
+			select {
+			case <-rec.started:
+				rec.hold <- struct{}{}
+			case <-released:
+				return
+			}
+		}
+	}()
+	rec.hold <- struct{}{}
+	require.Equal(t, 0, (<-first).out)
+	for i, done := range later {
+		require.Equal(t, 2*(i+1), (<-done).out)
+	}
+	require.Equal(t, []int{1, 3}, rec.sizes())
+	require.Equal(t, 1, rec.maxActive())
+}
+
 // A batch the statement refuses is run again input by input: only the
 // input at fault fails.
 func TestFailedBatchIsRetriedAlone(t *testing.T) {
