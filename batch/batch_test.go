@@ -48,6 +48,27 @@ func (r *recorder) exec(_ context.Context, ins []int) ([]int, error) {
 	return outs, nil
 }
 
+// releaseStarted lets every statement that starts from now on finish, until
+// the returned stop is called (it returns once nothing more is released).
+func (r *recorder) releaseStarted() (stop func()) {
+	done, exited := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(exited)
+		for {
+			select {
+			case <-r.started:
+				r.hold <- struct{}{}
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-exited
+	}
+}
+
 func (r *recorder) maxActive() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -136,20 +157,10 @@ func TestRunnersTakeTurns(t *testing.T) {
 	default:
 	}
 	// Release the first and whatever follows it.
-	released := make(chan struct{})
-	go func() {
-		for {
-			select {
-			case <-rec.started:
-				rec.hold <- struct{}{}
-			case <-released:
-				return
-			}
-		}
-	}()
+	stop := rec.releaseStarted()
 	rec.hold <- struct{}{}
 	wg.Wait()
-	close(released)
+	stop()
 	sizes := rec.sizes()
 	require.Equal(t, 1, sizes[0])
 	require.Equal(t, 4, sum(sizes))
@@ -197,18 +208,7 @@ func TestWaitingCallsGatherInOneRunner(t *testing.T) {
 	// Only the gathering runner takes from the queue: once it is empty, all
 	// three are in its batch.
 	require.Eventually(t, func() bool { return len(r.queue) == 0 }, time.Second, time.Millisecond)
-	released := make(chan struct{})
-	defer close(released)
-	go func() { // release the first and whatever follows it
-		for {
-			select {
-			case <-rec.started:
-				rec.hold <- struct{}{}
-			case <-released:
-				return
-			}
-		}
-	}()
+	defer rec.releaseStarted()() // the first is released below, the rest as they start
 	rec.hold <- struct{}{}
 	require.Equal(t, 0, (<-first).out)
 	for i, done := range later {
