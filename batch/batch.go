@@ -11,11 +11,11 @@
 //
 // Runners take turns: while one batch is in PostgreSQL, the next runner
 // (one at a time) gathers what arrives and sends it the moment the first
-// is answered, unless it has gathered half a batch's worth (then both run).
-// Batches run freely side by side were small and each paid its own commit:
+// is answered, unless it has gathered enough to run beside it (New's
+// besides). Batches run freely side by side were small and each paid its own commit:
 // on two cores, taking turns cut PostgreSQL's CPU per refresh and per
 // anonymous sign-in by a fifth to a third, at equal or higher throughput
-// (BENCHMARKS.md, round 5). Half a batch waiting means PostgreSQL is the
+// (BENCHMARKS.md, round 5). A large batch waiting means PostgreSQL is the
 // bottleneck, and a second backend can help.
 package batch
 
@@ -36,6 +36,7 @@ type Exec[In, Out any] func(ctx context.Context, ins []In) ([]Out, error)
 type Runner[In, Out any] struct {
 	exec    Exec[In, Out]
 	max     int
+	besides int // a gathered batch this large runs beside one in flight
 	timeout time.Duration
 	queue   chan *call[In, Out]
 	stop    chan struct{} // closed by Close: runners finish their statement and exit
@@ -64,12 +65,19 @@ type result[Out any] struct {
 var ErrClosed = errors.New("batch: runner closed")
 
 // New starts runners goroutines that each run at most max inputs per
-// statement. Statements run under their own context with timeout, not a
-// caller's: one caller going away must not fail the others in its batch.
-func New[In, Out any](runners, max int, timeout time.Duration, exec Exec[In, Out]) *Runner[In, Out] {
-	r := &Runner[In, Out]{exec: exec, max: max, timeout: timeout,
+// statement. A runner gathering while another batch is in flight sends its
+// batch once that one is answered, or at once when it holds besides calls
+// (1: batches never wait for each other; max/2: the turns described
+// above). Statements run under their own context with timeout,
+// not a caller's: one caller going away must not fail the others in its
+// batch.
+func New[In, Out any](runners, max, besides int, timeout time.Duration, exec Exec[In, Out]) *Runner[In, Out] {
+	r := &Runner[In, Out]{exec: exec, max: max, besides: besides, timeout: timeout,
 		queue: make(chan *call[In, Out], 4*max), stop: make(chan struct{}), stopped: make(chan struct{}),
 		gather: make(chan struct{}, 1)}
+	if r.besides < 1 || r.besides > r.max {
+		r.besides = r.max
+	}
 	for range runners {
 		r.wg.Add(1)
 		go r.run()
@@ -177,13 +185,13 @@ func (r *Runner[In, Out]) run() {
 }
 
 // awaitTurn returns once calls may run: no other batch is in flight, or
-// calls hold half a batch, or the runner is stopping. Until then it adds
+// calls hold besides calls, or the runner is stopping. Until then it adds
 // what arrives. Every awaitTurn is followed by one endTurn.
 func (r *Runner[In, Out]) awaitTurn(calls []*call[In, Out]) []*call[In, Out] {
 	stopping := false
 	for {
 		r.mu.Lock()
-		if r.inFlight == 0 || 2*len(calls) >= r.max || stopping {
+		if r.inFlight == 0 || len(calls) >= r.besides || stopping {
 			if r.inFlight == 0 {
 				r.idle = make(chan struct{})
 			}

@@ -87,7 +87,7 @@ func (r *recorder) sizes() []int {
 
 func TestIdleCallsRunAlone(t *testing.T) {
 	rec := &recorder{}
-	r := New(2, 8, time.Second, rec.exec)
+	r := New(2, 8, 4, time.Second, rec.exec)
 	defer r.Close()
 	for i := range 5 {
 		out, err := r.Do(context.Background(), i)
@@ -101,7 +101,7 @@ func TestIdleCallsRunAlone(t *testing.T) {
 // all (up to max), and every caller gets its own result.
 func TestQueuedCallsRunTogether(t *testing.T) {
 	rec := &recorder{hold: make(chan struct{}), started: make(chan struct{}, 10)}
-	r := New(1, 4, time.Second, rec.exec)
+	r := New(1, 4, 2, time.Second, rec.exec)
 	defer r.Close()
 
 	results := make([]int, 7)
@@ -132,7 +132,7 @@ func TestQueuedCallsRunTogether(t *testing.T) {
 // sends it once the first is answered; half a batch waiting goes at once.
 func TestRunnersTakeTurns(t *testing.T) {
 	rec := &recorder{hold: make(chan struct{}), started: make(chan struct{}, 10)}
-	r := New(2, 8, time.Second, rec.exec)
+	r := New(2, 8, 4, time.Second, rec.exec)
 	defer r.Close()
 
 	var wg sync.WaitGroup
@@ -191,7 +191,7 @@ func sum(xs []int) (n int) {
 // go together: one runner gathers at a time.
 func TestWaitingCallsGatherInOneRunner(t *testing.T) {
 	rec := &recorder{hold: make(chan struct{}), started: make(chan struct{}, 10)}
-	r := New(4, 8, time.Second, rec.exec)
+	r := New(4, 8, 4, time.Second, rec.exec)
 	defer r.Close()
 
 	enqueue := func(i int) chan result[int] {
@@ -222,7 +222,7 @@ func TestWaitingCallsGatherInOneRunner(t *testing.T) {
 // input at fault fails.
 func TestFailedBatchIsRetriedAlone(t *testing.T) {
 	rec := &recorder{hold: make(chan struct{}), started: make(chan struct{}, 10)}
-	r := New(1, 8, time.Second, rec.exec)
+	r := New(1, 8, 4, time.Second, rec.exec)
 	defer r.Close()
 	var wg sync.WaitGroup
 	errs := map[int]error{}
@@ -257,7 +257,7 @@ func TestFailedBatchIsRetriedAlone(t *testing.T) {
 
 func TestCallerThatGaveUpIsNotRun(t *testing.T) {
 	rec := &recorder{hold: make(chan struct{}), started: make(chan struct{}, 10)}
-	r := New(1, 8, time.Second, rec.exec)
+	r := New(1, 8, 4, time.Second, rec.exec)
 	defer r.Close()
 	go func() { _, _ = r.Do(context.Background(), 1) }()
 	<-rec.started
@@ -278,7 +278,7 @@ func TestCallerThatGaveUpIsNotRun(t *testing.T) {
 }
 
 func TestWrongResultCountIsAnError(t *testing.T) {
-	r := New(1, 8, time.Second, func(_ context.Context, ins []int) ([]int, error) { return nil, nil })
+	r := New(1, 8, 4, time.Second, func(_ context.Context, ins []int) ([]int, error) { return nil, nil })
 	defer r.Close()
 	_, err := r.Do(context.Background(), 1)
 	require.Error(t, err)
@@ -286,7 +286,7 @@ func TestWrongResultCountIsAnError(t *testing.T) {
 
 func TestClose(t *testing.T) {
 	rec := &recorder{}
-	r := New(2, 8, time.Second, rec.exec)
+	r := New(2, 8, 4, time.Second, rec.exec)
 	_, err := r.Do(context.Background(), 1)
 	require.NoError(t, err)
 	r.Close()
