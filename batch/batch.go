@@ -12,11 +12,11 @@
 // Runners take turns: while one batch is in PostgreSQL, the next runner
 // (one at a time) gathers what arrives and sends it the moment the first
 // is answered, unless it has gathered enough to run beside it (New's
-// besides). Batches run freely side by side were small and each paid its own commit:
-// on two cores, taking turns cut PostgreSQL's CPU per refresh and per
-// anonymous sign-in by a fifth to a third, at equal or higher throughput
-// (BENCHMARKS.md, round 5). A large batch waiting means PostgreSQL is the
-// bottleneck, and a second backend can help.
+// besides). Batches run freely side by side were small and each paid its
+// own commit: on two cores, taking turns cut PostgreSQL's CPU per refresh
+// and per anonymous sign-in by a fifth to a third, at equal or higher
+// throughput (BENCHMARKS.md, round 5). A large batch waiting means
+// PostgreSQL is the bottleneck, and a second backend can help.
 package batch
 
 import (
@@ -68,9 +68,8 @@ var ErrClosed = errors.New("batch: runner closed")
 // statement. A runner gathering while another batch is in flight sends its
 // batch once that one is answered, or at once when it holds besides calls
 // (1: batches never wait for each other; max/2: the turns described
-// above). Statements run under their own context with timeout,
-// not a caller's: one caller going away must not fail the others in its
-// batch.
+// above). Statements run under their own context with timeout, not a
+// caller's: one caller going away must not fail the others in its batch.
 func New[In, Out any](runners, max, besides int, timeout time.Duration, exec Exec[In, Out]) *Runner[In, Out] {
 	r := &Runner[In, Out]{exec: exec, max: max, besides: besides, timeout: timeout,
 		queue: make(chan *call[In, Out], 4*max), stop: make(chan struct{}), stopped: make(chan struct{}),

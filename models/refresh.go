@@ -197,19 +197,6 @@ SELECT ` + UserColumns("usr.") + `, upd.id,
   (SELECT pat_id FROM cur)
 FROM usr JOIN upd ON true`
 
-// IndexScansOnlySQL, run first in a transaction, keeps PostgreSQL to plain
-// index scans for the rest of it (set_config with is_local: it ends with
-// the transaction, also through a transaction pooler). The hot writes read
-// rows by unique keys (RotateCurrentSQL; the foreign-key checks of new
-// users' rows), where a whole-table or bitmap scan is never the better plan,
-// yet PostgreSQL picks one from the statistics of a small table, or of one
-// whose indexes look dear (every refresh rewrites its session row with a
-// new hash; until VACUUM runs, the indexes fill with dead entries), and then
-// keeps the plan (a foreign-key check's until the table's next ANALYZE)
-// while the table grows. Measured with autovacuum off (BENCHMARKS.md, round
-// 5): anonymous sign-ins read auth.users whole 14 585 times in 10 s.
-const IndexScansOnlySQL = `SELECT set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true)`
-
 // Rotation is one RotateCurrentSQL: the presented token's hash, the time
 // it was read at, and what replaces it.
 type Rotation struct {

@@ -28,7 +28,7 @@ import (
 
 // batchRunners is how many batches of each kind may be under way at once:
 // one in PostgreSQL while the next gathers (they take turns, package
-// batch), more in flight only when half a batch is waiting.
+// batch), more in flight only when besides calls are waiting.
 func batchRunners() int { return max(2, runtime.GOMAXPROCS(0)) }
 
 const (
@@ -88,11 +88,29 @@ func withConn(ctx context.Context, db *sql.DB, fn func(*pgx.Conn) error) error {
 	})
 }
 
-// pipeline sends b on one connection of db and hands its results to read.
+// indexScansOnlySQL keeps PostgreSQL to plain index scans for the rest of
+// a pipeline's transaction (set_config with is_local: it ends with the
+// transaction, also through a transaction pooler). The batched writes read
+// rows by unique keys (the rotation; the foreign-key checks of new users'
+// rows), where a whole-table or bitmap scan is never the better plan, yet
+// PostgreSQL picks one from the statistics of a small table, or of one
+// whose indexes look dear (every refresh rewrites its session row with a
+// new hash; until VACUUM runs, the indexes fill with dead entries), and
+// keeps the plan (a foreign-key check's until the table's next ANALYZE)
+// while the table grows. Measured with autovacuum off (BENCHMARKS.md, round
+// 5): anonymous sign-ins read auth.users whole 14 585 times in 10 s.
+const indexScansOnlySQL = `SELECT set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true)`
+
+// pipeline sends b, after indexScansOnlySQL, on one connection of db as
+// one implicit transaction, and hands b's results to read.
 func pipeline(ctx context.Context, db *sql.DB, b *pgx.Batch, read func(pgx.BatchResults) error) error {
+	b.QueuedQueries = append([]*pgx.QueuedQuery{{SQL: indexScansOnlySQL}}, b.QueuedQueries...)
 	return withConn(ctx, db, func(c *pgx.Conn) error {
 		br := c.SendBatch(ctx, b)
-		err := read(br)
+		_, err := br.Exec()
+		if err == nil {
+			err = read(br)
+		}
 		if cerr := br.Close(); err == nil {
 			err = cerr
 		}
@@ -113,15 +131,11 @@ func rotateBatch(ctx context.Context, db *sql.DB, in []models.Rotation) ([]*mode
 	}
 	sort.Slice(order, func(a, b int) bool { return in[order[a]].OldHash < in[order[b]].OldHash })
 	b := &pgx.Batch{}
-	b.Queue(models.IndexScansOnlySQL)
 	for _, i := range order {
 		b.Queue(models.RotateCurrentSQL, in[i].Args()...)
 	}
 	out := make([]*models.Rotated, len(in))
 	err := pipeline(ctx, db, b, func(br pgx.BatchResults) error {
-		if _, err := br.Exec(); err != nil {
-			return err
-		}
 		for _, i := range order {
 			got, err := models.ScanRotated(br.QueryRow())
 			if err != nil {
@@ -189,13 +203,9 @@ func insertUsersBatch(ctx context.Context, db *sql.DB, in []*newUser) error {
 		return err
 	}
 	b := &pgx.Batch{}
-	b.Queue(models.IndexScansOnlySQL) // for the foreign-key checks of the rows
 	b.Queue(insertUsersSQL, ids, ats, names, locales, defs, anonymous, metadata,
 		roleIDs, roleAts, roleUsers, roleNames, sessionIDs, expiries, types, hashes, auditJSON)
 	err = pipeline(ctx, db, b, func(br pgx.BatchResults) error {
-		if _, err := br.Exec(); err != nil {
-			return err
-		}
 		_, err := br.Exec()
 		return err
 	})
