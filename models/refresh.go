@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -162,43 +163,51 @@ FROM auth.refresh_token_history WHERE token_hash = $1`, hash).
 	return &h, nil
 }
 
-// RotateCurrentSQL rotates a session's token if it is current, unexpired
-// and its user active, in one statement: new hash and sliding expiry on the
-// session, the old hash into history with the new token sealed under it,
-// and, every keep-th rotation, the generations too old to remember pruned.
-// It answers the user (UserColumns), the session id, the user's roles
-// as a JSON array and the PAT the session was started with (or NULL); no row when the token is not current. The row lock it
-// takes serialises concurrent refreshes of one session. Arguments: Rotation.Args.
-var RotateCurrentSQL = `WITH cur AS (
+// RotateSQL rotates, in one statement, every session whose current token
+// is one of the presented ones, unexpired, and whose user is active: new hash
+// and sliding expiry on the session, the old hash into history with the new
+// token sealed under it, and, every keep-th rotation, the generations too
+// old to remember pruned. One statement for a whole batch of refreshes
+// (session/batched.go) starts one executor and takes one plan where a
+// statement per token took one each. It answers, per rotated session, the
+// user (UserColumns), the session id, the user's roles as a JSON array, the
+// PAT the session was started with (or NULL) and the presented token's
+// position in the arrays (from 1); nothing for a token that is not current. Its row locks, taken in the order of the hashes so that two
+// batches sharing rows never wait on each other in a cycle, serialise
+// concurrent refreshes of one session. Arguments: RotateArgs.
+var RotateSQL = `WITH cur AS (
   -- by the hash alone: with expires_at here too, PostgreSQL may read the
   -- expires_at index instead, every unexpired session (seen on a bloated
   -- table); the expiry and type are checked by upd, before anything changes
-  SELECT id, user_id, generation, expires_at, pat_id, type FROM auth.refresh_tokens
-  WHERE refresh_token_hash = $1
-  FOR UPDATE
-), usr AS (
-  SELECT u.* FROM auth.users u JOIN cur ON u.id = cur.user_id WHERE NOT u.disabled
+  SELECT rt.id, rt.user_id, rt.generation, rt.expires_at, rt.pat_id, rt.type,
+    i.n, i.old_hash, i.new_hash, i.at, i.new_expires_at, i.keep, i.sealed
+  FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::int[], $6::bytea[])
+    WITH ORDINALITY AS i(old_hash, new_hash, at, new_expires_at, keep, sealed, n)
+  JOIN auth.refresh_tokens rt ON rt.refresh_token_hash = i.old_hash
+  ORDER BY i.old_hash
+  FOR UPDATE OF rt
 ), upd AS (
-  UPDATE auth.refresh_tokens rt SET refresh_token_hash = $3, generation = cur.generation + 1,
+  UPDATE auth.refresh_tokens rt SET refresh_token_hash = cur.new_hash, generation = cur.generation + 1,
     -- a session started with a PAT never outlives the PAT
-    expires_at = LEAST($4, COALESCE((SELECT p.expires_at FROM auth.refresh_tokens p WHERE p.id = cur.pat_id), $4))
-  FROM cur WHERE rt.id = cur.id AND cur.type = 'regular' AND cur.expires_at > $2 AND EXISTS (SELECT 1 FROM usr)
+    expires_at = LEAST(cur.new_expires_at, COALESCE((SELECT p.expires_at FROM auth.refresh_tokens p WHERE p.id = cur.pat_id), cur.new_expires_at))
+  FROM cur
+  WHERE rt.id = cur.id AND cur.type = 'regular' AND cur.expires_at > cur.at
+    AND EXISTS (SELECT 1 FROM auth.users u WHERE u.id = cur.user_id AND NOT u.disabled)
   RETURNING rt.id
 ), prune AS (
   -- one extra statement part per keep rotations keeps the history bounded
-  DELETE FROM auth.refresh_token_history h USING cur, upd
-  WHERE (cur.generation + 1) % $5 = 0 AND h.refresh_token_id = upd.id AND h.generation <= cur.generation - $5
+  DELETE FROM auth.refresh_token_history h USING cur JOIN upd ON upd.id = cur.id
+  WHERE (cur.generation + 1) % cur.keep = 0 AND h.refresh_token_id = cur.id AND h.generation <= cur.generation - cur.keep
 ), hist AS (
   INSERT INTO auth.refresh_token_history (token_hash, refresh_token_id, generation, rotated_at, expires_at, next_token_sealed)
-  SELECT $1, cur.id, cur.generation, $2, cur.expires_at, $6 FROM cur JOIN upd ON upd.id = cur.id
+  SELECT cur.old_hash, cur.id, cur.generation, cur.at, cur.expires_at, cur.sealed FROM cur JOIN upd ON upd.id = cur.id
 )
-SELECT ` + UserColumns("usr.") + `, upd.id,
-  COALESCE((SELECT json_agg(r.role) FROM auth.user_roles r WHERE r.user_id = usr.id), '[]'),
-  (SELECT pat_id FROM cur)
-FROM usr JOIN upd ON true`
+SELECT ` + UserColumns("u.") + `, cur.id,
+  COALESCE((SELECT json_agg(r.role) FROM auth.user_roles r WHERE r.user_id = u.id), '[]'), cur.pat_id, cur.n
+FROM cur JOIN upd ON upd.id = cur.id JOIN auth.users u ON u.id = cur.user_id`
 
-// Rotation is one RotateCurrentSQL: the presented token's hash, the time
-// it was read at, and what replaces it.
+// Rotation is one presented token for RotateSQL: its hash, the time it was
+// read at, and what replaces it.
 type Rotation struct {
 	OldHash, NewHash string
 	At, ExpiresAt    time.Time
@@ -206,9 +215,20 @@ type Rotation struct {
 	Sealed           []byte
 }
 
-// Args are RotateCurrentSQL's arguments.
-func (r Rotation) Args() []any {
-	return []any{r.OldHash, r.At, r.NewHash, r.ExpiresAt, r.Keep, r.Sealed}
+// RotateArgs are RotateSQL's arguments for rs, in which no hash appears
+// twice (a session is rotated once per statement).
+func RotateArgs(rs []Rotation) []any {
+	n := len(rs)
+	var (
+		olds, news = make([]string, n), make([]string, n)
+		ats, exps  = make([]time.Time, n), make([]time.Time, n)
+		keeps      = make([]int32, n)
+		sealed     = make([][]byte, n)
+	)
+	for i, r := range rs {
+		olds[i], news[i], ats[i], exps[i], keeps[i], sealed[i] = r.OldHash, r.NewHash, r.At, r.ExpiresAt, int32(r.Keep), r.Sealed
+	}
+	return []any{olds, news, ats, exps, keeps, sealed}
 }
 
 // Rotated is what a rotation found: the session and its active user.
@@ -218,33 +238,52 @@ type Rotated struct {
 	User      User
 }
 
-// ScanRotated reads RotateCurrentSQL's answer; nil when the token was not current.
-func ScanRotated(row Scanner) (*Rotated, error) {
-	var (
-		got   Rotated
-		roles []byte
-		pat   uuid.NullUUID
-	)
-	err := ScanUser(row, &got.User, &got.SessionID, &roles, &pat)
-	if err = noRows(err); errors.Is(err, ErrNotFound) {
-		return nil, nil
+// Rows is what RotateSQL's answer is read from: *sql.Rows or pgx.Rows.
+type Rows interface {
+	Scanner
+	Next() bool
+	Err() error
+}
+
+// ReadRotations reads RotateSQL's answer for n rotations: out[i] is what
+// the i-th rotated, nil where its token was not current.
+func ReadRotations(rows Rows, n int) ([]*Rotated, error) {
+	out := make([]*Rotated, n)
+	for rows.Next() {
+		var (
+			got   Rotated
+			at    int64
+			roles []byte
+			pat   uuid.NullUUID
+		)
+		if err := ScanUser(rows, &got.User, &got.SessionID, &roles, &pat, &at); err != nil {
+			return nil, err
+		}
+		if at < 1 || at > int64(n) || out[at-1] != nil {
+			return nil, fmt.Errorf("rotation answer %d of %d", at, n)
+		}
+		if err := got.User.SetRoleList(roles); err != nil {
+			return nil, err
+		}
+		if pat.Valid {
+			got.PATID = pat.UUID
+		}
+		out[at-1] = &got
 	}
+	return out, rows.Err()
+}
+
+// Rotate runs RotateSQL for rs on db (on the slow path of a refresh, a
+// transaction holding the session's lock): out[i] is what rs[i] rotated,
+// nil where its token was not current.
+func Rotate(db *gorm.DB, rs []Rotation) ([]*Rotated, error) {
+	c, ctx := conn(db)
+	rows, err := c.QueryContext(ctx, RotateSQL, RotateArgs(rs)...)
 	if err != nil {
 		return nil, err
 	}
-	if err := got.User.SetRoleList(roles); err != nil {
-		return nil, err
-	}
-	if pat.Valid {
-		got.PATID = pat.UUID
-	}
-	return &got, nil
-}
-
-// RotateCurrent runs RotateCurrentSQL on db (a transaction holding the
-// session's lock, on the slow path of a refresh).
-func RotateCurrent(db *gorm.DB, r Rotation) (*Rotated, error) {
-	return ScanRotated(queryRow(db, RotateCurrentSQL, r.Args()...))
+	defer rows.Close()
+	return ReadRotations(rows, len(rs))
 }
 
 // UndoRotation puts a session's previous token back after a committed

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"runtime"
-	"sort"
 	"strings"
 	"time"
 
@@ -21,8 +20,7 @@ import (
 // batched (package batch): under load, many callers' work goes to
 // PostgreSQL at once, as one implicit transaction: one round trip, one
 // commit and one wake-up for all of them, the costs that were most of each
-// call's. Rotations are sent as a pipeline of the one-token statement, each
-// with its plan, row locks and answer; new users as one multi-row statement.
+// call's. Rotations and new users are each one multi-row statement.
 // If any part fails, nothing is committed and the runner runs each caller's
 // part again alone.
 
@@ -118,35 +116,38 @@ func pipeline(ctx context.Context, db *sql.DB, b *pgx.Batch, read func(pgx.Batch
 	})
 }
 
-// rotateBatch rotates every input whose token is current; the others get
-// nil and their callers look closer (Refresh's slow path). Statements run in
-// the order of their hashes, so that two pipelines lock the rows they share
-// in the same order and never wait on each other in a cycle. A token
-// presented twice in one pipeline is rotated by the first statement; the
-// second finds it retired, as if it had come a moment later.
+// rotateBatch rotates every input whose token is current, in one statement
+// (models.RotateSQL); the others get nil and their callers look closer
+// (Refresh's slow path). A token presented twice in one batch is rotated for
+// the first caller; the others find it retired, as if they had come a
+// moment later.
 func rotateBatch(ctx context.Context, db *sql.DB, in []models.Rotation) ([]*models.Rotated, error) {
-	order := make([]int, len(in))
-	for i := range order {
-		order[i] = i
-	}
-	sort.Slice(order, func(a, b int) bool { return in[order[a]].OldHash < in[order[b]].OldHash })
-	b := &pgx.Batch{}
-	for _, i := range order {
-		b.Queue(models.RotateCurrentSQL, in[i].Args()...)
-	}
-	out := make([]*models.Rotated, len(in))
-	err := pipeline(ctx, db, b, func(br pgx.BatchResults) error {
-		for _, i := range order {
-			got, err := models.ScanRotated(br.QueryRow())
-			if err != nil {
-				return err
-			}
-			out[i] = got
+	seen := make(map[string]bool, len(in))
+	uniq, at := make([]models.Rotation, 0, len(in)), make([]int, 0, len(in)) // uniq[j] is in[at[j]]
+	for i, r := range in {
+		if !seen[r.OldHash] {
+			seen[r.OldHash] = true
+			uniq, at = append(uniq, r), append(at, i)
 		}
-		return nil
+	}
+	b := &pgx.Batch{}
+	b.Queue(models.RotateSQL, models.RotateArgs(uniq)...)
+	var got []*models.Rotated
+	err := pipeline(ctx, db, b, func(br pgx.BatchResults) error {
+		rows, err := br.Query()
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		got, err = models.ReadRotations(rows, len(uniq))
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("rotate refresh tokens: %w", err)
+	}
+	out := make([]*models.Rotated, len(in))
+	for j, g := range got {
+		out[at[j]] = g
 	}
 	return out, nil
 }

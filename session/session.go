@@ -176,10 +176,11 @@ func (s *Service) Refresh(ctx context.Context, presented string) (*Issued, error
 			if err != nil {
 				return err
 			}
-			got, err := models.RotateCurrent(tx, r)
+			rotated, err := models.Rotate(tx, []models.Rotation{r})
 			if err != nil {
 				return fmt.Errorf("rotate refresh token: %w", err)
 			}
+			got := rotated[0]
 			if got == nil {
 				return apierr.New(apierr.InvalidRefreshToken)
 			}
