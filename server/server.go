@@ -203,7 +203,7 @@ func New(ctx context.Context, cfg *config.Config, db *gorm.DB, o Options) (*Serv
 	}()
 	sessions, err := session.New(session.Options{
 		DB: db, Tokens: tokens, Now: o.Now, TTL: cfg.RefreshTokenTTL, ReuseWindow: cfg.RefreshReuseWindow, Log: o.Log, Audit: recorder,
-		PATMaxLifetime: cfg.PATMaxLifetime, Pooled: cfg.Pooled(),
+		PATMaxLifetime: cfg.PATMaxLifetime,
 	})
 	if err != nil {
 		return nil, err

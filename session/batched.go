@@ -40,26 +40,18 @@ type batched struct {
 }
 
 // besides is how many calls a gathered batch needs to run beside one in
-// flight. Direct, half a batch: batches take turns and grow, and PostgreSQL's
-// CPU per refresh fell by a fifth to a third (BENCHMARKS.md, round 5).
-// Through a transaction pooler every statement is parsed and planned again
-// (no named prepared statements), most of a batch's cost, and one batch at a
-// time keeps that to one PostgreSQL core: refresh at 32 workers through
-// PgBouncer fell from 1 572 to 1 294/s. There batches run side by side.
-func besides(pooled bool) int {
-	if pooled {
-		return 1
-	}
-	return maxBatch / 2
-}
+// flight: half a batch, so that batches take turns and grow. PostgreSQL's
+// CPU per refresh fell by a fifth to a third (BENCHMARKS.md, round 5), and
+// through a transaction pooler too, since a batch is one statement (round
+// 6).
+const besides = maxBatch / 2
 
-func newBatched(db *sql.DB, pooled bool) *batched {
-	n := besides(pooled)
+func newBatched(db *sql.DB) *batched {
 	return &batched{
-		rotations: batch.New(batchRunners(), maxBatch, n, batchTimeout, func(ctx context.Context, in []models.Rotation) ([]*models.Rotated, error) {
+		rotations: batch.New(batchRunners(), maxBatch, besides, batchTimeout, func(ctx context.Context, in []models.Rotation) ([]*models.Rotated, error) {
 			return rotateBatch(ctx, db, in)
 		}),
-		newUsers: batch.New(batchRunners(), maxBatch, n, batchTimeout, func(ctx context.Context, in []*newUser) ([]struct{}, error) {
+		newUsers: batch.New(batchRunners(), maxBatch, besides, batchTimeout, func(ctx context.Context, in []*newUser) ([]struct{}, error) {
 			return make([]struct{}, len(in)), insertUsersBatch(ctx, db, in)
 		}),
 	}

@@ -49,9 +49,6 @@ type Options struct {
 	Audit       *audit.Recorder // sign-outs, refresh token replays
 	// PATMaxLifetime bounds a PAT's expiresAt from its creation; 0: a year.
 	PATMaxLifetime time.Duration
-	// Pooled: the database is reached through a transaction pooler, so
-	// every statement is parsed and planned again (batched.go).
-	Pooled bool
 }
 
 // New returns a Service.
@@ -71,7 +68,7 @@ func New(o Options) (*Service, error) {
 	}
 	epochs, pats := newEpochCache(), newPATCache()
 	return &Service{db: o.DB, tokens: o.Tokens, now: o.Now, ttl: o.TTL, reuseWindow: o.ReuseWindow, patMax: o.PATMaxLifetime, log: o.Log, audit: o.Audit,
-		epochs: epochs, pats: pats, subscribers: []Subscriber{epochs, pats}, batched: newBatched(sqlDB, o.Pooled)}, nil
+		epochs: epochs, pats: pats, subscribers: []Subscriber{epochs, pats}, batched: newBatched(sqlDB)}, nil
 }
 
 // Close stops the batch runners, after the statements they are running;
