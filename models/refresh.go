@@ -163,8 +163,8 @@ FROM auth.refresh_token_history WHERE token_hash = $1`, hash).
 	return &h, nil
 }
 
-// RotateSQL rotates, in one statement, every session whose current token
-// is one of the presented ones, unexpired, and whose user is active: new hash
+// RotateSQL rotates, in one statement, every session whose current token is
+// one of the presented ones, unexpired, and whose user is active: new hash
 // and sliding expiry on the session, the old hash into history with the new
 // token sealed under it, and, every keep-th rotation, the generations too
 // old to remember pruned. One statement for a whole batch of refreshes
@@ -172,9 +172,10 @@ FROM auth.refresh_token_history WHERE token_hash = $1`, hash).
 // statement per token took one each. It answers, per rotated session, the
 // user (UserColumns), the session id, the user's roles as a JSON array, the
 // PAT the session was started with (or NULL) and the presented token's
-// position in the arrays (from 1); nothing for a token that is not current. Its row locks, taken in the order of the hashes so that two
-// batches sharing rows never wait on each other in a cycle, serialise
-// concurrent refreshes of one session. Arguments: RotateArgs.
+// position in the arrays (from 1); nothing for a token that is not current.
+// Its row locks, taken in the order of the hashes so that two batches
+// sharing rows never wait on each other in a cycle, serialise concurrent
+// refreshes of one session. Arguments: RotateArgs.
 var RotateSQL = `WITH cur AS (
   -- by the hash alone: with expires_at here too, PostgreSQL may read the
   -- expires_at index instead, every unexpired session (seen on a bloated
