@@ -3,12 +3,19 @@ package session
 import (
 	"context"
 	"database/sql"
+	"log/slog"
 	"testing"
+	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	_ "github.com/jackc/pgx/v5/stdlib"
 	"github.com/stretchr/testify/require"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
 
+	"github.com/hasura-auth-go/auth/migrations"
+	"github.com/hasura-auth-go/auth/models"
 	"github.com/hasura-auth-go/auth/testsupport"
 )
 
@@ -61,4 +68,43 @@ func TestPipelineIsAllOrNothing(t *testing.T) {
 	}))
 	require.NoError(t, db.QueryRow(`SELECT count(*) FROM t`).Scan(&n))
 	require.Equal(t, 2, n)
+}
+
+// A token presented twice in one batch is rotated once, for its first
+// caller; the second gets nil and takes Refresh's slow path (the reuse
+// window), as if it had come a moment later. The others in the batch are
+// rotated as usual.
+func TestRotateBatchSameTokenTwice(t *testing.T) {
+	ctx := context.Background()
+	url, drop, err := testsupport.CreateDB(ctx)
+	require.NoError(t, err)
+	defer drop()
+	gdb, err := gorm.Open(postgres.Open(url), &gorm.Config{TranslateError: true})
+	require.NoError(t, err)
+	db, err := gdb.DB()
+	require.NoError(t, err)
+	defer db.Close()
+	_, err = migrations.Up(ctx, gdb, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	require.NoError(t, models.UpsertRoles(ctx, gdb, []string{"user"}))
+	u := &models.User{DisplayName: "Ada", Locale: "en", DefaultRole: "user"}
+	require.NoError(t, gdb.Transaction(func(tx *gorm.DB) error { return models.CreateUser(tx, u, []string{"user"}) }))
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	for _, h := range []string{"a", "b"} {
+		require.NoError(t, models.InsertSession(gdb, uuid.New(), u.ID, nil, h, now, now.Add(time.Hour)))
+	}
+	r := func(old, next string) models.Rotation {
+		return models.Rotation{OldHash: old, NewHash: next, At: now, ExpiresAt: now.Add(time.Hour), Keep: 16}
+	}
+
+	got, err := rotateBatch(ctx, db, []models.Rotation{r("a", "a1"), r("b", "b1"), r("a", "a2")})
+	require.NoError(t, err)
+	require.Len(t, got, 3)
+	require.NotNil(t, got[0])
+	require.NotNil(t, got[1])
+	require.Nil(t, got[2], "the second presentation finds the token retired")
+	require.NotEqual(t, got[0].SessionID, got[1].SessionID)
+	rt, err := models.LockRefreshTokenByHash(gdb, "a1", models.RefreshTokenRegular)
+	require.NoError(t, err, "the first caller's rotation is the one kept")
+	require.Equal(t, got[0].SessionID, rt.ID)
 }
