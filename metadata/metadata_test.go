@@ -1,9 +1,6 @@
 package metadata_test
 
 import (
-	"context"
-	"io"
-	"log/slog"
 	"regexp"
 	"sort"
 	"strings"
@@ -11,12 +8,8 @@ import (
 	"testing/fstest"
 
 	"github.com/stretchr/testify/require"
-	"gorm.io/driver/postgres"
-	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
 
 	"github.com/hasura-auth-go/auth/metadata"
-	"github.com/hasura-auth-go/auth/migrations"
 	"github.com/hasura-auth-go/auth/testsupport"
 )
 
@@ -162,17 +155,7 @@ func TestEmbeddedMetadataRelationships(t *testing.T) {
 // camelCase name, and every relationship rides on a real foreign key (Hasura
 // would mark it inconsistent otherwise).
 func TestMetadataMatchesMigratedSchema(t *testing.T) {
-	ctx := context.Background()
-	url, drop, err := testsupport.CreateDB(ctx)
-	require.NoError(t, err)
-	t.Cleanup(drop)
-	db, err := gorm.Open(postgres.Open(url), &gorm.Config{Logger: logger.Discard})
-	require.NoError(t, err)
-	sqlDB, err := db.DB()
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = sqlDB.Close() })
-	_, err = migrations.Up(ctx, db, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	require.NoError(t, err)
+	db := testsupport.MigratedDB(t)
 
 	var cols []struct{ Tbl, Col string }
 	require.NoError(t, db.Raw(`SELECT table_schema || '.' || table_name AS tbl, column_name AS col

@@ -3,44 +3,23 @@ package models_test
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
-	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 
-	"github.com/hasura-auth-go/auth/migrations"
 	"github.com/hasura-auth-go/auth/models"
 	"github.com/hasura-auth-go/auth/testsupport"
 )
-
-// migratedDB is a throwaway database with the auth schema.
-func migratedDB(t *testing.T) *gorm.DB {
-	ctx := context.Background()
-	url, drop, err := testsupport.CreateDB(ctx)
-	require.NoError(t, err)
-	t.Cleanup(drop)
-	db, err := gorm.Open(postgres.Open(url), &gorm.Config{TranslateError: true})
-	require.NoError(t, err)
-	t.Cleanup(func() {
-		if sqlDB, err := db.DB(); err == nil {
-			_ = sqlDB.Close()
-		}
-	})
-	_, err = migrations.Up(ctx, db, slog.New(slog.DiscardHandler))
-	require.NoError(t, err)
-	return db
-}
 
 // The rotation statement both paths of a refresh use: in a transaction
 // (the slow path) it rotates a current token once, answers its user with
 // roles, files the old hash in history, and can be undone.
 func TestRotateInTransaction(t *testing.T) {
 	ctx := context.Background()
-	db := migratedDB(t)
+	db := testsupport.MigratedDB(t)
 	require.NoError(t, models.UpsertRoles(ctx, db, []string{"user", "me"}))
 
 	now := time.Now().UTC().Truncate(time.Microsecond)
@@ -88,7 +67,7 @@ func TestRotateInTransaction(t *testing.T) {
 // disabled user, a PAT) is left alone and answered nil.
 func TestRotateMany(t *testing.T) {
 	ctx := context.Background()
-	db := migratedDB(t).WithContext(ctx)
+	db := testsupport.MigratedDB(t).WithContext(ctx)
 	require.NoError(t, models.UpsertRoles(ctx, db, []string{"user"}))
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	newUser := func(name string, disabled bool) *models.User {
@@ -155,7 +134,7 @@ func TestRotateMany(t *testing.T) {
 // Every keep-th rotation of a session drops the history it no longer needs.
 func TestRotatePrunesHistory(t *testing.T) {
 	ctx := context.Background()
-	db := migratedDB(t).WithContext(ctx)
+	db := testsupport.MigratedDB(t).WithContext(ctx)
 	require.NoError(t, models.UpsertRoles(ctx, db, []string{"user"}))
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	u := &models.User{DisplayName: "Ada", Locale: "en", DefaultRole: "user"}

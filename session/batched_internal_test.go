@@ -3,7 +3,6 @@ package session
 import (
 	"context"
 	"database/sql"
-	"log/slog"
 	"testing"
 	"time"
 
@@ -11,10 +10,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	_ "github.com/jackc/pgx/v5/stdlib"
 	"github.com/stretchr/testify/require"
-	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 
-	"github.com/hasura-auth-go/auth/migrations"
 	"github.com/hasura-auth-go/auth/models"
 	"github.com/hasura-auth-go/auth/testsupport"
 )
@@ -76,15 +73,8 @@ func TestPipelineIsAllOrNothing(t *testing.T) {
 // rotated as usual.
 func TestRotateBatchSameTokenTwice(t *testing.T) {
 	ctx := context.Background()
-	url, drop, err := testsupport.CreateDB(ctx)
-	require.NoError(t, err)
-	defer drop()
-	gdb, err := gorm.Open(postgres.Open(url), &gorm.Config{TranslateError: true})
-	require.NoError(t, err)
+	gdb := testsupport.MigratedDB(t)
 	db, err := gdb.DB()
-	require.NoError(t, err)
-	defer db.Close()
-	_, err = migrations.Up(ctx, gdb, slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
 	require.NoError(t, models.UpsertRoles(ctx, gdb, []string{"user"}))
 	u := &models.User{DisplayName: "Ada", Locale: "en", DefaultRole: "user"}

@@ -9,11 +9,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"gorm.io/driver/postgres"
-	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
 
-	"github.com/hasura-auth-go/auth/migrations"
 	"github.com/hasura-auth-go/auth/sms"
 	"github.com/hasura-auth-go/auth/sms/smstest"
 	"github.com/hasura-auth-go/auth/testsupport"
@@ -65,18 +61,7 @@ func TestHashCode(t *testing.T) {
 // finish a sign-in the other started.
 func TestStoredCodesWorkAcrossServers(t *testing.T) {
 	ctx := context.Background()
-	url, drop, err := testsupport.CreateDB(ctx)
-	require.NoError(t, err)
-	t.Cleanup(drop)
-	db, err := gorm.Open(postgres.Open(url), &gorm.Config{Logger: logger.Discard})
-	require.NoError(t, err)
-	t.Cleanup(func() {
-		if sqlDB, err := db.DB(); err == nil {
-			sqlDB.Close()
-		}
-	})
-	_, err = migrations.Up(ctx, db, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	require.NoError(t, err)
+	db := testsupport.MigratedDB(t)
 
 	c := sms.DefaultConfig()
 	c.Enabled, c.Provider, c.ServerURL = true, "log", "http://localhost:4000"

@@ -2,16 +2,11 @@ package token_test
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"testing"
 	"time"
 
-	"gorm.io/driver/postgres"
-	"gorm.io/gorm"
-
 	"github.com/hasura-auth-go/auth/config"
-	"github.com/hasura-auth-go/auth/migrations"
 	"github.com/hasura-auth-go/auth/models"
 	"github.com/hasura-auth-go/auth/testsupport"
 	"github.com/hasura-auth-go/auth/token"
@@ -22,19 +17,8 @@ import (
 // Run: go test ./token -run '^$' -bench Algorithms -benchmem
 func BenchmarkAlgorithms(b *testing.B) {
 	ctx := context.Background()
-	url, drop, err := testsupport.CreateDB(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer drop()
-	db, err := gorm.Open(postgres.Open(url), &gorm.Config{TranslateError: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if _, err := migrations.Up(ctx, db, log); err != nil {
-		b.Fatal(err)
-	}
+	db := testsupport.MigratedDB(b)
+	log := slog.New(slog.DiscardHandler)
 	for _, alg := range config.SigningAlgorithms {
 		if err := db.Where("true").Delete(&models.JWTSigningKey{}).Error; err != nil {
 			b.Fatal(err)

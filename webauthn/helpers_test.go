@@ -3,8 +3,6 @@ package webauthn_test
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"testing"
 	"time"
 
@@ -12,11 +10,8 @@ import (
 	"github.com/go-webauthn/webauthn/protocol"
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
-	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
 
-	"github.com/hasura-auth-go/auth/migrations"
 	"github.com/hasura-auth-go/auth/models"
 	"github.com/hasura-auth-go/auth/testsupport"
 	"github.com/hasura-auth-go/auth/webauthn"
@@ -51,18 +46,7 @@ func testConfig() webauthn.Config {
 func newEnv(t testing.TB) *env {
 	t.Helper()
 	ctx := context.Background()
-	url, drop, err := testsupport.CreateDB(ctx)
-	require.NoError(t, err)
-	t.Cleanup(drop)
-	db, err := gorm.Open(postgres.Open(url), &gorm.Config{Logger: logger.Discard, TranslateError: true})
-	require.NoError(t, err)
-	t.Cleanup(func() {
-		if sqlDB, err := db.DB(); err == nil {
-			_ = sqlDB.Close()
-		}
-	})
-	_, err = migrations.Up(ctx, db, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	require.NoError(t, err)
+	db := testsupport.MigratedDB(t)
 	clock := testsupport.NewClock()
 	svc, err := webauthn.New(testConfig(), clock.Now)
 	require.NoError(t, err)
