@@ -194,18 +194,22 @@ var RotateSQL = `WITH cur AS (
   FROM cur
   WHERE rt.id = cur.id AND cur.type = 'regular' AND cur.expires_at > cur.at
     AND EXISTS (SELECT 1 FROM auth.users u WHERE u.id = cur.user_id AND NOT u.disabled)
-  RETURNING rt.id
+  -- what the parts below need, so that none joins cur to upd: PostgreSQL
+  -- cannot estimate either and may rescan one for every row of the other
+  -- (prune did, for every history row of the batch's sessions)
+  RETURNING rt.id, cur.user_id, cur.generation, cur.keep, cur.old_hash, cur.at,
+    cur.expires_at AS old_expires_at, cur.sealed, cur.pat_id, cur.n
 ), prune AS (
   -- one extra statement part per keep rotations keeps the history bounded
-  DELETE FROM auth.refresh_token_history h USING cur JOIN upd ON upd.id = cur.id
-  WHERE (cur.generation + 1) % cur.keep = 0 AND h.refresh_token_id = cur.id AND h.generation <= cur.generation - cur.keep
+  DELETE FROM auth.refresh_token_history h USING upd
+  WHERE (upd.generation + 1) % upd.keep = 0 AND h.refresh_token_id = upd.id AND h.generation <= upd.generation - upd.keep
 ), hist AS (
   INSERT INTO auth.refresh_token_history (token_hash, refresh_token_id, generation, rotated_at, expires_at, next_token_sealed)
-  SELECT cur.old_hash, cur.id, cur.generation, cur.at, cur.expires_at, cur.sealed FROM cur JOIN upd ON upd.id = cur.id
+  SELECT upd.old_hash, upd.id, upd.generation, upd.at, upd.old_expires_at, upd.sealed FROM upd
 )
-SELECT ` + UserColumns("u.") + `, cur.id,
-  COALESCE((SELECT json_agg(r.role) FROM auth.user_roles r WHERE r.user_id = u.id), '[]'), cur.pat_id, cur.n
-FROM cur JOIN upd ON upd.id = cur.id JOIN auth.users u ON u.id = cur.user_id`
+SELECT ` + UserColumns("u.") + `, upd.id,
+  COALESCE((SELECT json_agg(r.role) FROM auth.user_roles r WHERE r.user_id = u.id), '[]'), upd.pat_id, upd.n
+FROM upd JOIN auth.users u ON u.id = upd.user_id`
 
 // Rotation is one presented token for RotateSQL: its hash, the time it was
 // read at, and what replaces it.

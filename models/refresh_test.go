@@ -2,7 +2,9 @@ package models_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -155,4 +157,73 @@ func TestRotatePrunesHistory(t *testing.T) {
 	require.NoError(t, err, "the last generation is remembered")
 	_, err = models.FindHistoryByHash(db, "h0")
 	require.ErrorIs(t, err, models.ErrNotFound, "the first is forgotten")
+}
+
+// RotateSQL's plan stays linear in the batch: with PostgreSQL's generic
+// plan (a prepared statement's, which cannot know how many rows the arrays
+// hold) no part of it rescans a CTE once per row of another. One did, the
+// history pruning, once per history row of the batch's sessions: a batch of
+// 64 took 17 ms instead of 5 (BENCHMARKS.md, round 7).
+func TestRotatePlanIsLinear(t *testing.T) {
+	ctx := context.Background()
+	db := testsupport.MigratedDB(t).WithContext(ctx)
+	require.NoError(t, models.UpsertRoles(ctx, db, []string{"user"}))
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	const sessions, generations = 8, 6
+	var olds, news, ats, exps, keeps, sealed []string
+	for s := range sessions {
+		u := &models.User{DisplayName: "Ada", Locale: "en", DefaultRole: "user"}
+		require.NoError(t, db.Transaction(func(tx *gorm.DB) error { return models.CreateUser(tx, u, []string{"user"}) }))
+		hash := func(g int) string { return fmt.Sprintf("s%d-h%d", s, g) }
+		require.NoError(t, models.InsertSession(db, uuid.New(), u.ID, nil, hash(0), now, now.Add(time.Hour)))
+		for g := range generations {
+			_, err := models.Rotate(db, []models.Rotation{{OldHash: hash(g), NewHash: hash(g + 1), At: now, ExpiresAt: now.Add(time.Hour), Keep: 16}})
+			require.NoError(t, err)
+		}
+		olds, news = append(olds, hash(generations)), append(news, hash(generations+1))
+		ats, exps = append(ats, `"`+now.Format(time.RFC3339Nano)+`"`), append(exps, `"`+now.Add(time.Hour).Format(time.RFC3339Nano)+`"`)
+		// keep 1: every session prunes its whole history in this rotation
+		keeps, sealed = append(keeps, "1"), append(sealed, "NULL")
+	}
+	array := func(xs []string) string { return "'{" + strings.Join(xs, ",") + "}'" }
+
+	var plan string
+	err := db.Transaction(func(tx *gorm.DB) error {
+		for _, q := range []string{
+			`SET LOCAL plan_cache_mode = force_generic_plan`,
+			`PREPARE rotate_plan(text[], text[], timestamptz[], timestamptz[], int[], bytea[]) AS ` + models.RotateSQL,
+		} {
+			if err := tx.Exec(q).Error; err != nil {
+				return err
+			}
+		}
+		defer tx.Exec(`DEALLOCATE rotate_plan`)
+		return tx.Raw(`EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE rotate_plan(` +
+			strings.Join([]string{array(olds), array(news), array(ats), array(exps), array(keeps), array(sealed)}, ", ") + `)`).Row().Scan(&plan)
+	})
+	require.NoError(t, err)
+	var root []struct {
+		Plan planNode `json:"Plan"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(plan), &root))
+	var walk func(n planNode)
+	walk = func(n planNode) {
+		if n.NodeType == "CTE Scan" {
+			require.LessOrEqual(t, n.Loops, 1, "CTE %s scanned once per row of another part:\n%s", n.CTE, plan)
+		}
+		for _, c := range n.Plans {
+			walk(c)
+		}
+	}
+	walk(root[0].Plan)
+	var left int64
+	require.NoError(t, db.Model(&models.RefreshTokenHistory{}).Count(&left).Error)
+	require.EqualValues(t, sessions, left, "each session pruned to the generation just filed")
+}
+
+type planNode struct {
+	NodeType string     `json:"Node Type"`
+	CTE      string     `json:"CTE Name"`
+	Loops    int        `json:"Actual Loops"`
+	Plans    []planNode `json:"Plans"`
 }
