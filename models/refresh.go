@@ -163,6 +163,32 @@ FROM auth.refresh_token_history WHERE token_hash = $1`, hash).
 	return &h, nil
 }
 
+// IndexScansOnlySQL keeps PostgreSQL to plain index scans for the rest of
+// a transaction (set_config with is_local: it ends with the transaction,
+// also through a transaction pooler). The batched writes (RotateSQL,
+// InsertUsersWithSessionsSQL) read rows by unique keys (the rotation; the
+// foreign-key checks of new users' rows), where a whole-table or bitmap
+// scan is never the better plan, yet PostgreSQL picks one from the
+// statistics of a small table, or of one whose indexes look dear (every
+// refresh rewrites its session row with a new hash; until VACUUM runs, the
+// indexes fill with dead entries), and keeps the plan (a foreign-key
+// check's until the table's next ANALYZE) while the table grows. Measured
+// with autovacuum off (BENCHMARKS.md, round 5): anonymous sign-ins read
+// auth.users whole 14 585 times in 10 s.
+const IndexScansOnlySQL = `SELECT set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true)`
+
+// RotatePlanSQL goes before every RotateSQL, in its transaction:
+// IndexScansOnlySQL's settings, and the statement's generic plan. Left to
+// choose, PostgreSQL plans it again on every run: a prepared statement
+// gets a custom plan while those look cheaper than the generic one, and
+// for a batch of a few rows they do, so a third of PostgreSQL's CPU per
+// refresh at 8 workers went to planning (BENCHMARKS.md, round 8). The
+// generic plan is linear in the batch (TestRotatePlanIsLinear); it is made
+// once per connection, and since every run comes after these settings, it
+// is made under them whichever path runs the statement first.
+const RotatePlanSQL = `SELECT set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true),
+  set_config('plan_cache_mode', 'force_generic_plan', true)`
+
 // RotateSQL rotates, in one statement, every session whose current token is
 // one of the presented ones, unexpired, and whose user is active: new hash
 // and sliding expiry on the session, the old hash into history with the new
@@ -278,11 +304,14 @@ func ReadRotations(rows Rows, n int) ([]*Rotated, error) {
 	return out, rows.Err()
 }
 
-// Rotate runs RotateSQL for rs on db (on the slow path of a refresh, a
-// transaction holding the session's lock): out[i] is what rs[i] rotated,
-// nil where its token was not current.
-func Rotate(db *gorm.DB, rs []Rotation) ([]*Rotated, error) {
-	c, ctx := conn(db)
+// Rotate runs RotatePlanSQL and RotateSQL for rs in tx (on the slow path
+// of a refresh, the transaction holding the session's lock): out[i] is
+// what rs[i] rotated, nil where its token was not current.
+func Rotate(tx *gorm.DB, rs []Rotation) ([]*Rotated, error) {
+	if _, err := exec(tx, RotatePlanSQL); err != nil {
+		return nil, err
+	}
+	c, ctx := conn(tx)
 	rows, err := c.QueryContext(ctx, RotateSQL, RotateArgs(rs)...)
 	if err != nil {
 		return nil, err

@@ -190,7 +190,7 @@ func TestRotatePlanIsLinear(t *testing.T) {
 	var plan string
 	err := db.Transaction(func(tx *gorm.DB) error {
 		for _, q := range []string{
-			`SET LOCAL plan_cache_mode = force_generic_plan`,
+			models.RotatePlanSQL, // as every run of the statement: its generic plan
 			`PREPARE rotate_plan(text[], text[], timestamptz[], timestamptz[], int[], bytea[]) AS ` + models.RotateSQL,
 		} {
 			if err := tx.Exec(q).Error; err != nil {

@@ -78,23 +78,11 @@ func withConn(ctx context.Context, db *sql.DB, fn func(*pgx.Conn) error) error {
 	})
 }
 
-// indexScansOnlySQL keeps PostgreSQL to plain index scans for the rest of
-// a pipeline's transaction (set_config with is_local: it ends with the
-// transaction, also through a transaction pooler). The batched writes read
-// rows by unique keys (the rotation; the foreign-key checks of new users'
-// rows), where a whole-table or bitmap scan is never the better plan, yet
-// PostgreSQL picks one from the statistics of a small table, or of one
-// whose indexes look dear (every refresh rewrites its session row with a
-// new hash; until VACUUM runs, the indexes fill with dead entries), and
-// keeps the plan (a foreign-key check's until the table's next ANALYZE)
-// while the table grows. Measured with autovacuum off (BENCHMARKS.md, round
-// 5): anonymous sign-ins read auth.users whole 14 585 times in 10 s.
-const indexScansOnlySQL = `SELECT set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true)`
-
-// pipeline sends b, after indexScansOnlySQL, on one connection of db as
-// one implicit transaction, and hands b's results to read.
-func pipeline(ctx context.Context, db *sql.DB, b *pgx.Batch, read func(pgx.BatchResults) error) error {
-	b.QueuedQueries = append([]*pgx.QueuedQuery{{SQL: indexScansOnlySQL}}, b.QueuedQueries...)
+// pipeline sends b, after settings (models.IndexScansOnlySQL or
+// models.RotatePlanSQL), on one connection of db as one implicit
+// transaction, and hands b's results to read.
+func pipeline(ctx context.Context, db *sql.DB, settings string, b *pgx.Batch, read func(pgx.BatchResults) error) error {
+	b.QueuedQueries = append([]*pgx.QueuedQuery{{SQL: settings}}, b.QueuedQueries...)
 	return withConn(ctx, db, func(c *pgx.Conn) error {
 		br := c.SendBatch(ctx, b)
 		_, err := br.Exec()
@@ -125,7 +113,7 @@ func rotateBatch(ctx context.Context, db *sql.DB, in []models.Rotation) ([]*mode
 	b := &pgx.Batch{}
 	b.Queue(models.RotateSQL, models.RotateArgs(uniq)...)
 	var got []*models.Rotated
-	err := pipeline(ctx, db, b, func(br pgx.BatchResults) error {
+	err := pipeline(ctx, db, models.RotatePlanSQL, b, func(br pgx.BatchResults) error {
 		rows, err := br.Query()
 		if err != nil {
 			return err
@@ -198,7 +186,7 @@ func insertUsersBatch(ctx context.Context, db *sql.DB, in []*newUser) error {
 	b := &pgx.Batch{}
 	b.Queue(insertUsersSQL, ids, ats, names, locales, defs, anonymous, metadata,
 		roleIDs, roleAts, roleUsers, roleNames, sessionIDs, expiries, types, hashes, auditJSON)
-	err = pipeline(ctx, db, b, func(br pgx.BatchResults) error {
+	err = pipeline(ctx, db, models.IndexScansOnlySQL, b, func(br pgx.BatchResults) error {
 		_, err := br.Exec()
 		return err
 	})

@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"testing"
 	"time"
 
@@ -39,7 +40,7 @@ func TestPipelineIsAllOrNothing(t *testing.T) {
 	b.Queue(`INSERT INTO t VALUES (1)`)
 	b.Queue(`INSERT INTO t VALUES (1 / $1::int)`, 0)
 	b.Queue(`INSERT INTO t VALUES (3)`)
-	err = pipeline(ctx, db, b, func(br pgx.BatchResults) error {
+	err = pipeline(ctx, db, models.IndexScansOnlySQL, b, func(br pgx.BatchResults) error {
 		for range 3 {
 			if _, err := br.Exec(); err != nil {
 				return err
@@ -55,7 +56,7 @@ func TestPipelineIsAllOrNothing(t *testing.T) {
 	b = &pgx.Batch{}
 	b.Queue(`INSERT INTO t VALUES (1)`)
 	b.Queue(`INSERT INTO t VALUES (2)`)
-	require.NoError(t, pipeline(ctx, db, b, func(br pgx.BatchResults) error {
+	require.NoError(t, pipeline(ctx, db, models.IndexScansOnlySQL, b, func(br pgx.BatchResults) error {
 		for range 2 {
 			if _, err := br.Exec(); err != nil {
 				return err
@@ -97,4 +98,53 @@ func TestRotateBatchSameTokenTwice(t *testing.T) {
 	rt, err := models.LockRefreshTokenByHash(gdb, "a1", models.RefreshTokenRegular)
 	require.NoError(t, err, "the first caller's rotation is the one kept")
 	require.Equal(t, got[0].SessionID, rt.ID)
+}
+
+// Batches of a few rotations, and the slow path's single ones, run on the
+// statement's generic plan, made once per connection: left to choose,
+// PostgreSQL planned the statement anew on every run, a third of its CPU
+// per refresh at 8 workers (models.RotatePlanSQL).
+func TestRotateBatchUsesGenericPlan(t *testing.T) {
+	ctx := context.Background()
+	gdb := testsupport.MigratedDB(t)
+	db, err := gdb.DB()
+	require.NoError(t, err)
+	db.SetMaxOpenConns(1) // the batches and the question below share one connection
+	require.NoError(t, models.UpsertRoles(ctx, gdb, []string{"user"}))
+	u := &models.User{DisplayName: "Ada", Locale: "en", DefaultRole: "user"}
+	require.NoError(t, gdb.Transaction(func(tx *gorm.DB) error { return models.CreateUser(tx, u, []string{"user"}) }))
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	hashes := []string{"a0", "b0", "c0"}
+	for _, h := range hashes {
+		require.NoError(t, models.InsertSession(gdb, uuid.New(), u.ID, nil, h, now, now.Add(time.Hour)))
+	}
+	// the slow path first (models.Rotate, in its transaction): it must not
+	// leave a plan made for its own arguments, or under other settings
+	require.NoError(t, gdb.Transaction(func(tx *gorm.DB) error {
+		got, err := models.Rotate(tx, []models.Rotation{{OldHash: "c0", NewHash: "c1", At: now, ExpiresAt: now.Add(time.Hour), Keep: 16}})
+		if err == nil && got[0] == nil {
+			err = fmt.Errorf("c0 not rotated")
+		}
+		return err
+	}))
+	hashes[2] = "c1"
+	const runs = 8
+	for g := 2; g <= runs; g++ {
+		in := make([]models.Rotation, 1+g%len(hashes)) // batches of 1 to 3
+		for i := range in {
+			next := fmt.Sprintf("%c%d", 'a'+i, g)
+			in[i] = models.Rotation{OldHash: hashes[i], NewHash: next, At: now, ExpiresAt: now.Add(time.Hour), Keep: 16}
+			hashes[i] = next
+		}
+		got, err := rotateBatch(ctx, db, in)
+		require.NoError(t, err)
+		for i := range got {
+			require.NotNil(t, got[i], "run %d, row %d", g, i)
+		}
+	}
+	var generic, custom int
+	require.NoError(t, db.QueryRowContext(ctx, `SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = $1`,
+		models.RotateSQL).Scan(&generic, &custom))
+	require.Zero(t, custom, "no run was planned for its own arguments")
+	require.Equal(t, runs, generic, "one run on the slow path, the others batched")
 }
