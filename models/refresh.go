@@ -177,15 +177,16 @@ FROM auth.refresh_token_history WHERE token_hash = $1`, hash).
 // auth.users whole 14 585 times in 10 s.
 const IndexScansOnlySQL = `SELECT set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true)`
 
-// RotatePlanSQL goes before every RotateSQL, in its transaction:
-// IndexScansOnlySQL's settings, and the statement's generic plan. Left to
-// choose, PostgreSQL plans it again on every run: a prepared statement
-// gets a custom plan while those look cheaper than the generic one, and
-// for a batch of a few rows they do, so a third of PostgreSQL's CPU per
-// refresh at 8 workers went to planning (BENCHMARKS.md, round 8). The
-// generic plan is linear in the batch (TestRotatePlanIsLinear); it is made
-// once per connection, and since every run comes after these settings, it
-// is made under them whichever path runs the statement first.
+// RotatePlanSQL goes before RotateSQL, in its transaction, wherever the
+// connection keeps the statement prepared: IndexScansOnlySQL's settings,
+// and the statement's generic plan. Left to choose, PostgreSQL plans it
+// again on every run: a prepared statement gets a custom plan while those
+// look cheaper than the generic one, and for a batch of a few rows they
+// do, so a third of PostgreSQL's CPU per refresh at 8 workers went to
+// planning (BENCHMARKS.md, round 8). The generic plan is linear in the
+// batch (TestRotatePlanIsLinear); it is made once per connection, and
+// since the batches and Rotate both run these settings first, it is made
+// under them whichever runs the statement first.
 const RotatePlanSQL = `SELECT set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true),
   set_config('plan_cache_mode', 'force_generic_plan', true)`
 

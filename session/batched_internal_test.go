@@ -40,7 +40,7 @@ func TestPipelineIsAllOrNothing(t *testing.T) {
 	b.Queue(`INSERT INTO t VALUES (1)`)
 	b.Queue(`INSERT INTO t VALUES (1 / $1::int)`, 0)
 	b.Queue(`INSERT INTO t VALUES (3)`)
-	err = pipeline(ctx, db, models.IndexScansOnlySQL, b, func(br pgx.BatchResults) error {
+	err = pipeline(ctx, db, false, b, func(br pgx.BatchResults) error {
 		for range 3 {
 			if _, err := br.Exec(); err != nil {
 				return err
@@ -56,7 +56,7 @@ func TestPipelineIsAllOrNothing(t *testing.T) {
 	b = &pgx.Batch{}
 	b.Queue(`INSERT INTO t VALUES (1)`)
 	b.Queue(`INSERT INTO t VALUES (2)`)
-	require.NoError(t, pipeline(ctx, db, models.IndexScansOnlySQL, b, func(br pgx.BatchResults) error {
+	require.NoError(t, pipeline(ctx, db, false, b, func(br pgx.BatchResults) error {
 		for range 2 {
 			if _, err := br.Exec(); err != nil {
 				return err
