@@ -187,8 +187,7 @@ const IndexScansOnlySQL = `SELECT set_config('enable_seqscan', 'off', true), set
 // batch (TestRotatePlanIsLinear); it is made once per connection, and
 // since the batches and Rotate both run these settings first, it is made
 // under them whichever runs the statement first.
-const RotatePlanSQL = `SELECT set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true),
-  set_config('plan_cache_mode', 'force_generic_plan', true)`
+const RotatePlanSQL = IndexScansOnlySQL + `, set_config('plan_cache_mode', 'force_generic_plan', true)`
 
 // RotateSQL rotates, in one statement, every session whose current token is
 // one of the presented ones, unexpired, and whose user is active: new hash
@@ -307,7 +306,9 @@ func ReadRotations(rows Rows, n int) ([]*Rotated, error) {
 
 // Rotate runs RotatePlanSQL and RotateSQL for rs in tx (on the slow path
 // of a refresh, the transaction holding the session's lock): out[i] is
-// what rs[i] rotated, nil where its token was not current.
+// what rs[i] rotated, nil where its token was not current. Through a
+// transaction pooler too, where the generic plan is made for this one run:
+// the path is rare, and so it needs no knowledge of the connection.
 func Rotate(tx *gorm.DB, rs []Rotation) ([]*Rotated, error) {
 	if _, err := exec(tx, RotatePlanSQL); err != nil {
 		return nil, err

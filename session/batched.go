@@ -84,7 +84,7 @@ func withConn(ctx context.Context, db *sql.DB, fn func(*pgx.Conn) error) error {
 // keeps its statements prepared: through a transaction pooler (pgx's
 // cache_describe or exec mode) every run is planned anew anyway, and there
 // the generic plan measured dearer than one for the arguments (refresh at 8
-// workers through PgBouncer, PostgreSQL CPU 359-395 µs against 293-335).
+// workers through PgBouncer, PostgreSQL CPU 359-395 µs against 293-427).
 func pipeline(ctx context.Context, db *sql.DB, generic bool, b *pgx.Batch, read func(pgx.BatchResults) error) error {
 	return withConn(ctx, db, func(c *pgx.Conn) error {
 		settings := models.IndexScansOnlySQL
