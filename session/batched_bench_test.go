@@ -3,12 +3,14 @@ package session
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
+	"github.com/hasura-auth-go/auth/audit"
 	"github.com/hasura-auth-go/auth/models"
 	"github.com/hasura-auth-go/auth/testsupport"
 )
@@ -57,6 +59,44 @@ func BenchmarkRotateBatch(b *testing.B) {
 					if g == nil {
 						b.Fatalf("row %d not rotated", i)
 					}
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*size), "µs/row")
+		})
+	}
+}
+
+// BenchmarkInsertUsersBatch is BenchmarkRotateBatch for anonymous
+// sign-ins: batches of new users, each with a role, a session and the
+// audit row of the sign-up, one statement per batch (insertUsersBatch).
+func BenchmarkInsertUsersBatch(b *testing.B) {
+	ctx := context.Background()
+	gdb := testsupport.MigratedDB(b)
+	db, err := gdb.DB()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := models.UpsertRoles(ctx, gdb, []string{"anonymous"}); err != nil {
+		b.Fatal(err)
+	}
+	rec, err := audit.NewRecorder(gdb, audit.Options{Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rec.Close(ctx)
+	for _, size := range []int{1, 4, 16, 64} {
+		b.Run(fmt.Sprintf("rows=%d", size), func(b *testing.B) {
+			in := make([]*newUser, size)
+			for b.Loop() {
+				now := time.Now().UTC()
+				for i := range in {
+					u := &models.User{ID: uuid.New(), CreatedAt: now, DisplayName: "bench", Locale: "en", DefaultRole: "anonymous", IsAnonymous: true}
+					in[i] = &newUser{user: u, roles: []string{"anonymous"},
+						session: &models.RefreshToken{ID: models.NewRowID(), ExpiresAt: now.Add(time.Hour), Type: models.RefreshTokenRegular, RefreshTokenHash: uuid.NewString()},
+						audit:   rec.Row(ctx, audit.Event{Type: audit.SignUp, UserID: u.ID, Detail: map[string]any{"method": "anonymous"}})}
+				}
+				if err := insertUsersBatch(ctx, db, in); err != nil {
+					b.Fatal(err)
 				}
 			}
 			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*size), "µs/row")
