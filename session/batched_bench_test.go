@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"log/slog"
 	"testing"
@@ -21,14 +22,7 @@ import (
 // shows what a batch's fixed cost is shared by (BENCHMARKS.md, round 7).
 func BenchmarkRotateBatch(b *testing.B) {
 	ctx := context.Background()
-	gdb := testsupport.MigratedDB(b)
-	db, err := gdb.DB()
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := models.UpsertRoles(ctx, gdb, []string{"user"}); err != nil {
-		b.Fatal(err)
-	}
+	gdb, db := batchDB(b, "user")
 	const sessions = 64
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	hashes := make([]string, sessions)
@@ -71,14 +65,7 @@ func BenchmarkRotateBatch(b *testing.B) {
 // audit row of the sign-up, one statement per batch (insertUsersBatch).
 func BenchmarkInsertUsersBatch(b *testing.B) {
 	ctx := context.Background()
-	gdb := testsupport.MigratedDB(b)
-	db, err := gdb.DB()
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := models.UpsertRoles(ctx, gdb, []string{"anonymous"}); err != nil {
-		b.Fatal(err)
-	}
+	gdb, db := batchDB(b, "anonymous")
 	rec, err := audit.NewRecorder(gdb, audit.Options{Log: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		b.Fatal(err)
@@ -102,4 +89,18 @@ func BenchmarkInsertUsersBatch(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*size), "µs/row")
 		})
 	}
+}
+
+// batchDB is a migrated database holding role, for the batch benchmarks:
+// GORM for the setup, the pool the batches run on.
+func batchDB(b *testing.B, role string) (*gorm.DB, *sql.DB) {
+	gdb := testsupport.MigratedDB(b)
+	db, err := gdb.DB()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := models.UpsertRoles(context.Background(), gdb, []string{role}); err != nil {
+		b.Fatal(err)
+	}
+	return gdb, db
 }
