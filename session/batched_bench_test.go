@@ -2,7 +2,6 @@ package session
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"log/slog"
 	"testing"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/hasura-auth-go/auth/audit"
 	"github.com/hasura-auth-go/auth/models"
-	"github.com/hasura-auth-go/auth/testsupport"
 )
 
 // BenchmarkRotateBatch runs rotation batches of several sizes one after
@@ -89,18 +87,4 @@ func BenchmarkInsertUsersBatch(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*size), "µs/row")
 		})
 	}
-}
-
-// batchDB is a migrated database holding role, for the batch benchmarks:
-// GORM for the setup, the pool the batches run on.
-func batchDB(b *testing.B, role string) (*gorm.DB, *sql.DB) {
-	gdb := testsupport.MigratedDB(b)
-	db, err := gdb.DB()
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := models.UpsertRoles(context.Background(), gdb, []string{role}); err != nil {
-		b.Fatal(err)
-	}
-	return gdb, db
 }

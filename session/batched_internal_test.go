@@ -74,10 +74,7 @@ func TestPipelineIsAllOrNothing(t *testing.T) {
 // rotated as usual.
 func TestRotateBatchSameTokenTwice(t *testing.T) {
 	ctx := context.Background()
-	gdb := testsupport.MigratedDB(t)
-	db, err := gdb.DB()
-	require.NoError(t, err)
-	require.NoError(t, models.UpsertRoles(ctx, gdb, []string{"user"}))
+	gdb, db := batchDB(t, "user")
 	u := &models.User{DisplayName: "Ada", Locale: "en", DefaultRole: "user"}
 	require.NoError(t, gdb.Transaction(func(tx *gorm.DB) error { return models.CreateUser(tx, u, []string{"user"}) }))
 	now := time.Now().UTC().Truncate(time.Microsecond)
@@ -106,11 +103,8 @@ func TestRotateBatchSameTokenTwice(t *testing.T) {
 // per refresh at 8 workers (models.RotatePlanSQL).
 func TestRotateBatchUsesGenericPlan(t *testing.T) {
 	ctx := context.Background()
-	gdb := testsupport.MigratedDB(t)
-	db, err := gdb.DB()
-	require.NoError(t, err)
+	gdb, db := batchDB(t, "user")
 	db.SetMaxOpenConns(1) // the batches and the question below share one connection
-	require.NoError(t, models.UpsertRoles(ctx, gdb, []string{"user"}))
 	u := &models.User{DisplayName: "Ada", Locale: "en", DefaultRole: "user"}
 	require.NoError(t, gdb.Transaction(func(tx *gorm.DB) error { return models.CreateUser(tx, u, []string{"user"}) }))
 	now := time.Now().UTC().Truncate(time.Microsecond)
@@ -147,4 +141,15 @@ func TestRotateBatchUsesGenericPlan(t *testing.T) {
 		models.RotateSQL).Scan(&generic, &custom))
 	require.Zero(t, custom, "no run was planned for its own arguments")
 	require.Equal(t, runs, generic, "one run on the slow path, the others batched")
+}
+
+// batchDB is a migrated database holding role, for the batches' tests and
+// benchmarks: GORM for the setup, the pool the batches run on.
+func batchDB(tb testing.TB, role string) (*gorm.DB, *sql.DB) {
+	tb.Helper()
+	gdb := testsupport.MigratedDB(tb)
+	db, err := gdb.DB()
+	require.NoError(tb, err)
+	require.NoError(tb, models.UpsertRoles(context.Background(), gdb, []string{role}))
+	return gdb, db
 }
